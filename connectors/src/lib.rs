@@ -1,0 +1,19 @@
+//! oauth-audit's connectors: the normalized OAuth inventory model, the [`Connector`] contract,
+//! and one module per provider that turns the provider's JSON into the model.
+//!
+//! Each provider module has `parse` (provider JSON to model, shared by the file importer and
+//! the HTTP connectors). This crate never depends on the main crate or on a database.
+
+pub mod connector;
+pub mod error;
+pub mod file;
+pub mod json_stream;
+pub mod model;
+pub mod provider;
+pub mod redact;
+
+pub mod entra;
+
+pub use connector::{CollectSummary, Connector, CoverageGap, ItemSink};
+pub use error::{ConnectorError, ErrorKind};
+pub use provider::{Provider, UnknownProvider};

@@ -1,0 +1,317 @@
+//! An OAuth client (application) as registered in, or consented into, one tenant.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::policy::TokenPolicy;
+use crate::Provider;
+
+/// A registered or consented OAuth client in one tenant.
+///
+/// `external_id` is the provider's stable identifier for this app *in this tenant* (for Entra the
+/// service principal object id, for Okta the app id, for Keycloak the client's internal id); it
+/// is what grants reference. `client_id` is the OAuth `client_id` used on the wire.
+///
+/// All collections are kept sorted and de-duplicated by [`OAuthApp::normalize`], so the
+/// canonical JSON form (and thus the content hash) does not depend on provider ordering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OAuthApp {
+    pub provider: Provider,
+    pub external_id: String,
+    pub client_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub publisher: Publisher,
+    pub ownership: Ownership,
+    pub client_type: ClientType,
+    pub app_kind: AppKind,
+    /// `None` when the provider does not say whether the app is enabled.
+    pub enabled: Option<bool>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// When the app was last seen signing in or using a token. Volatile: it is excluded from the
+    /// content hash so that activity alone never creates a new version of the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub grant_types: Vec<GrantType>,
+    pub pkce: PkcePolicy,
+    pub credentials: Vec<Credential>,
+    pub token_policy: TokenPolicy,
+    /// Scopes or permissions the app asks for (as the provider names them), whether or not granted.
+    pub requested_scopes: Vec<String>,
+    /// Owners as the provider identifies them (user ids, emails or display names).
+    pub owners: Vec<String>,
+    /// Where a value was inferred, and why a value is unknown.
+    pub notes: Vec<FieldNote>,
+    /// The provider's own object, redacted of anything secret-like: the evidence behind the model.
+    pub raw: serde_json::Value,
+}
+
+impl OAuthApp {
+    /// An app with every optional field unknown; parsers fill in what the provider exposes.
+    pub fn new(
+        provider: Provider,
+        external_id: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        OAuthApp {
+            provider,
+            external_id: external_id.into(),
+            client_id: None,
+            name: name.into(),
+            description: None,
+            publisher: Publisher::default(),
+            ownership: Ownership::Unknown,
+            client_type: ClientType::Unknown,
+            app_kind: AppKind::Unknown,
+            enabled: None,
+            created_at: None,
+            last_used_at: None,
+            redirect_uris: Vec::new(),
+            grant_types: Vec::new(),
+            pkce: PkcePolicy::unknown(),
+            credentials: Vec::new(),
+            token_policy: TokenPolicy::default(),
+            requested_scopes: Vec::new(),
+            owners: Vec::new(),
+            notes: Vec::new(),
+            raw: serde_json::Value::Null,
+        }
+    }
+
+    /// Record that `field` is unknown, and why.
+    pub fn note_unknown(&mut self, field: &str, reason: impl Into<String>) {
+        self.notes.push(FieldNote {
+            field: field.to_string(),
+            kind: NoteKind::Unknown,
+            reason: reason.into(),
+        });
+    }
+
+    /// Record that `field` was inferred, and from what.
+    pub fn note_inferred(&mut self, field: &str, from: impl Into<String>) {
+        self.notes.push(FieldNote {
+            field: field.to_string(),
+            kind: NoteKind::Inferred,
+            reason: from.into(),
+        });
+    }
+
+    /// The note on `field`, if it was inferred or is unknown.
+    pub fn note(&self, field: &str) -> Option<&FieldNote> {
+        self.notes.iter().find(|n| n.field == field)
+    }
+
+    /// Sort and de-duplicate every collection so equal apps serialize identically.
+    pub fn normalize(&mut self) {
+        self.redirect_uris.sort();
+        self.redirect_uris.dedup();
+        self.grant_types.sort();
+        self.grant_types.dedup();
+        self.pkce.methods.sort();
+        self.pkce.methods.dedup();
+        self.credentials.sort_by(|a, b| {
+            a.fingerprint
+                .cmp(&b.fingerprint)
+                .then_with(|| a.key_id.cmp(&b.key_id))
+        });
+        self.credentials.dedup();
+        self.requested_scopes.sort();
+        self.requested_scopes.dedup();
+        self.owners.sort();
+        self.owners.dedup();
+        self.notes.sort();
+        self.notes.dedup();
+    }
+}
+
+/// Who publishes the app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publisher {
+    pub name: Option<String>,
+    pub domain: Option<String>,
+    /// `None` when the provider has no notion of publisher verification.
+    pub verified: Option<bool>,
+}
+
+/// Whether the app was registered in this tenant or is someone else's app consented into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ownership {
+    FirstParty,
+    ThirdParty,
+    Unknown,
+}
+
+/// RFC 6749 §2.1 client type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    Public,
+    Confidential,
+    Unknown,
+}
+
+/// What kind of software the client is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    Native,
+    Spa,
+    Web,
+    Service,
+    Device,
+    Unknown,
+}
+
+/// A registered redirect URI, kept exactly as registered (rules need the raw string).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RedirectUri {
+    pub uri: String,
+    pub kind: RedirectKind,
+    /// `true` when the kind was inferred from the URI rather than stated by the provider.
+    pub kind_inferred: bool,
+}
+
+/// The platform a redirect URI is registered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectKind {
+    Web,
+    Spa,
+    Native,
+    Unknown,
+}
+
+/// An OAuth grant type the client is allowed to use.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    Implicit,
+    Password,
+    ClientCredentials,
+    RefreshToken,
+    DeviceCode,
+    JwtBearer,
+    TokenExchange,
+    Saml2Bearer,
+    Ciba,
+    /// A grant type we do not model, by the provider's name for it.
+    Other(String),
+}
+
+impl GrantType {
+    /// Map a provider's or RFC's grant type string (`authorization_code`,
+    /// `urn:ietf:params:oauth:grant-type:device_code`, ...) to a grant type.
+    pub fn from_wire(s: &str) -> GrantType {
+        match s {
+            "authorization_code" => GrantType::AuthorizationCode,
+            "implicit" => GrantType::Implicit,
+            "password" => GrantType::Password,
+            "client_credentials" => GrantType::ClientCredentials,
+            "refresh_token" => GrantType::RefreshToken,
+            "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => GrantType::DeviceCode,
+            "urn:ietf:params:oauth:grant-type:jwt-bearer" | "jwt_bearer" => GrantType::JwtBearer,
+            "urn:ietf:params:oauth:grant-type:token-exchange" | "token_exchange" => {
+                GrantType::TokenExchange
+            }
+            "urn:ietf:params:oauth:grant-type:saml2-bearer" | "saml2_bearer" => {
+                GrantType::Saml2Bearer
+            }
+            "urn:openid:params:grant-type:ciba" | "ciba" => GrantType::Ciba,
+            other => GrantType::Other(other.to_string()),
+        }
+    }
+}
+
+/// Whether the authorization server makes this client use PKCE (RFC 7636).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PkcePolicy {
+    pub status: PkceStatus,
+    /// Challenge methods accepted when known (`S256`, `plain`).
+    pub methods: Vec<PkceMethod>,
+}
+
+impl PkcePolicy {
+    pub fn unknown() -> Self {
+        PkcePolicy {
+            status: PkceStatus::Unknown,
+            methods: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PkceStatus {
+    /// Requests without a code challenge are rejected.
+    Required,
+    /// PKCE is accepted but not enforced.
+    Optional,
+    /// The server does not support PKCE for this client.
+    NotSupported,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PkceMethod {
+    S256,
+    #[serde(rename = "plain")]
+    Plain,
+}
+
+/// A client credential: its public identity and life cycle, never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub kind: CredentialKind,
+    pub key_id: Option<String>,
+    /// The first characters a provider shows of a secret (Entra `hint`); never more.
+    pub hint: Option<String>,
+    pub display_name: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// `None` when the provider does not say; see `never_expires` for an explicit "never".
+    pub expires_at: Option<DateTime<Utc>>,
+    /// `true` when the provider states that the credential has no expiry.
+    pub never_expires: bool,
+    /// SHA-256 (hex) over the credential's public identity (thumbprint or key id), never the secret.
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    Secret,
+    Certificate,
+    PrivateKeyJwt,
+    ApiToken,
+}
+
+impl Credential {
+    /// Compute the fingerprint from the credential's public identity parts (for example the
+    /// provider, the app and the key id). Never pass secret material here.
+    pub fn fingerprint_of(parts: &[&str]) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update((p.len() as u64).to_be_bytes());
+            h.update(p.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Why a field is unknown or how it was inferred.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FieldNote {
+    pub field: String,
+    pub kind: NoteKind,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    Inferred,
+    Unknown,
+}

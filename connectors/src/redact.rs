@@ -1,0 +1,137 @@
+//! Redaction and bounding of provider objects kept as evidence.
+//!
+//! Provider JSON is attacker-controlled and may carry live secrets (Okta and Keycloak return
+//! client secrets to admins). Before a provider object is kept as `raw` evidence, every
+//! secret-like string value is replaced and overlong strings and arrays are cut.
+
+use serde_json::{Map, Value};
+
+use crate::model::canonicalize_value;
+
+/// The replacement for a redacted value.
+pub const REDACTED: &str = "[redacted]";
+/// Longest string kept in evidence, in bytes.
+pub const MAX_EVIDENCE_STRING: usize = 2048;
+/// Most array items kept in evidence.
+pub const MAX_EVIDENCE_ITEMS: usize = 500;
+
+/// Redact secret-like values, bound sizes, and sort keys: the form `raw` evidence is stored in.
+pub fn evidence(value: Value) -> Value {
+    canonicalize_value(redact(value))
+}
+
+fn redact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                let v = if is_secret_key(&k) && !v.is_null() && !v.is_object() && !v.is_array() {
+                    Value::String(REDACTED.to_string())
+                } else {
+                    redact(v)
+                };
+                out.insert(k, v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            let total = items.len();
+            let mut out: Vec<Value> = items
+                .into_iter()
+                .take(MAX_EVIDENCE_ITEMS)
+                .map(redact)
+                .collect();
+            if total > MAX_EVIDENCE_ITEMS {
+                out.push(Value::String(format!(
+                    "[{} more items not kept]",
+                    total - MAX_EVIDENCE_ITEMS
+                )));
+            }
+            Value::Array(out)
+        }
+        Value::String(s) => Value::String(bound_str(&s, MAX_EVIDENCE_STRING)),
+        other => other,
+    }
+}
+
+/// Cut `s` to at most `max` bytes on a character boundary, saying how much was cut.
+pub fn bound_str(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…[{} bytes cut]", &s[..end], s.len() - end)
+}
+
+/// Keys whose scalar values are secrets: anything naming a secret, password or private key,
+/// and bare token fields. Metadata about a secret (its creation time, hint, type, whether it is
+/// required) is kept: those keys end in one of `KEEP_SUFFIXES`.
+fn is_secret_key(key: &str) -> bool {
+    const EXACT: [&str; 10] = [
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "accesstoken",
+        "refreshtoken",
+        "api_key",
+        "apikey",
+        "key",
+        "signing_key",
+    ];
+    const KEEP_SUFFIXES: [&str; 12] = [
+        "time", "date", "datetime", "_at", "hint", "type", "method", "optional", "required",
+        "enabled", "policy", "count",
+    ];
+    let k = key.to_ascii_lowercase();
+    if EXACT.contains(&k.as_str()) {
+        return true;
+    }
+    let secretish = k.contains("secret")
+        || k.contains("password")
+        || k.contains("private_key")
+        || k.contains("privatekey");
+    secretish && !KEEP_SUFFIXES.iter().any(|s| k.ends_with(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secrets_are_replaced_but_their_metadata_kept() {
+        let v = evidence(json!({
+            "clientId": "abc",
+            "secret": "s3cr3t",
+            "credentials": {"oauthClient": {"client_secret": "zzz", "token_endpoint_auth_method": "client_secret_basic"}},
+            "attributes": {"client.secret.creation.time": "1695977117"},
+            "passwordCredentials": [{"hint": "abc", "secretText": "full", "endDateTime": "2030-01-01T00:00:00Z"}],
+            "refresh_token": {"rotation_type": "rotating"}
+        }));
+        let s = v.to_string();
+        assert!(
+            !s.contains("s3cr3t") && !s.contains("zzz") && !s.contains("full"),
+            "{s}"
+        );
+        assert!(
+            s.contains("client_secret_basic") && s.contains("1695977117") && s.contains("rotating"),
+            "{s}"
+        );
+        assert_eq!(v["passwordCredentials"][0]["hint"], "abc");
+    }
+
+    #[test]
+    fn long_strings_and_arrays_are_bounded() {
+        let v = evidence(json!({"name": "é".repeat(5000), "list": vec![1; 600]}));
+        let name = v["name"].as_str().unwrap_or_default();
+        assert!(name.len() < MAX_EVIDENCE_STRING + 40 && name.contains("bytes cut"));
+        assert_eq!(
+            v["list"].as_array().map(Vec::len),
+            Some(MAX_EVIDENCE_ITEMS + 1)
+        );
+    }
+}
