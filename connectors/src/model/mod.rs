@@ -9,6 +9,7 @@
 pub mod app;
 pub mod canonical;
 pub mod grant;
+mod names;
 pub mod policy;
 
 pub use app::{

@@ -1,0 +1,10 @@
+DROP TABLE api_keys;
+DROP TABLE findings;
+DROP TABLE events;
+DROP TABLE grants;
+DROP TABLE credentials;
+DROP TABLE app_versions;
+DROP TABLE apps;
+DROP TABLE scan_tenants;
+DROP TABLE scans;
+DROP TABLE tenants;

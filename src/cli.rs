@@ -1,0 +1,335 @@
+//! The command line (clap): `serve`, `scan`, `migrate` and `api-key`. Every command takes
+//! `--config FILE` (default `oauth-audit.toml` when present) and honours `OAUTH_AUDIT_*`.
+//!
+//! Exit codes: 0 success; 1 a runtime failure (for `scan`: any tenant failed); 2 bad
+//! configuration or usage.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::collector::{self, ScanError, Trigger};
+use crate::config::Config;
+use crate::store::Store;
+use crate::store::api_keys::Role;
+use crate::store::scans::ScanStatus;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oauth-audit",
+    version,
+    about = "Inventory and risk-score the OAuth apps and grants in your SaaS tenants"
+)]
+pub struct Cli {
+    /// Configuration file (default: oauth-audit.toml in the working directory, when present).
+    #[arg(long, global = true, env = "OAUTH_AUDIT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "OAUTH_AUDIT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (health, API, dashboard) and scans.
+    Serve {
+        /// Audit built-in sample tenants of every supported format, on an embedded SQLite file
+        /// unless a database is configured; scans once at start.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (overrides server.bind).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+    },
+    /// Scan now and print a summary. Exit 1 if any tenant failed (the others are still stored).
+    Scan {
+        /// Scan only this tenant (repeatable).
+        #[arg(long = "tenant", value_name = "NAME")]
+        tenants: Vec<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage API keys.
+    #[command(name = "api-key", subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create a key and print it once, as the only line on stdout.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key at once.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Reader,
+    Admin,
+}
+
+/// A failure with its exit code.
+struct Failure {
+    code: u8,
+    error: anyhow::Error,
+}
+
+fn config_error(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 2,
+        error: e.into(),
+    }
+}
+
+fn runtime_error(e: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 1,
+        error: e.into(),
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OAUTH_AUDIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// The config file to read: `--config`, else `oauth-audit.toml` if it exists, else none.
+fn config_path(explicit: Option<PathBuf>) -> Option<PathBuf> {
+    explicit.or_else(|| Some(PathBuf::from("oauth-audit.toml")).filter(|p| p.exists()))
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    Config::load(path).map_err(config_error)
+}
+
+fn open_store(config: &Config) -> Result<Store, Failure> {
+    Store::open(&config.database.url, config.database.pool_size).map_err(runtime_error)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(runtime_error)
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let path = config_path(cli.config);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve { demo, bind } => {
+            let mut config = if demo {
+                crate::demo::config(path.as_deref()).map_err(config_error)?
+            } else {
+                load_config(path.as_deref())?
+            };
+            if let Some(bind) = bind {
+                config.server.bind = bind;
+            }
+            serve(config, clock, demo)
+        }
+        Command::Scan { tenants } => {
+            let config = load_config(path.as_deref())?;
+            let selected = collector::select_tenants(&config, &tenants).map_err(config_error)?;
+            let store = open_store(&config)?;
+            let report = runtime()?.block_on(async {
+                interrupt_unfinished(&store, &clock)?;
+                collector::run_scan(&store, &config, clock.clone(), Trigger::Cli, selected)
+                    .await
+                    .map_err(|e| match e {
+                        ScanError::UnknownTenant(_) => config_error(e),
+                        ScanError::Store(_) => runtime_error(e),
+                    })
+            })?;
+            print_scan(&report);
+            Ok(if report.status == ScanStatus::Succeeded {
+                0
+            } else {
+                1
+            })
+        }
+        Command::Migrate => {
+            let config = load_config(path.as_deref())?;
+            let store = Store::connect(&config.database.url, 1).map_err(runtime_error)?;
+            let applied = store.migrate().map_err(runtime_error)?;
+            eprintln!(
+                "applied {applied} migration(s) to the {} database",
+                store.backend().as_str()
+            );
+            Ok(0)
+        }
+        Command::ApiKey(cmd) => {
+            let config = load_config(path.as_deref())?;
+            let store = open_store(&config)?;
+            api_key(&store, clock.as_ref(), cmd)
+        }
+    }
+}
+
+fn interrupt_unfinished(store: &Store, clock: &Arc<dyn Clock>) -> Result<(), Failure> {
+    let n = store
+        .interrupt_unfinished_scans(clock.now())
+        .map_err(runtime_error)?;
+    if n > 0 {
+        tracing::warn!(
+            scans = n,
+            "marked scans left running by a previous process as interrupted"
+        );
+    }
+    Ok(())
+}
+
+fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failure> {
+    let store = open_store(&config)?;
+    interrupt_unfinished(&store, &clock)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let state = crate::web::AppState {
+            store: store.clone(),
+            clock: clock.clone(),
+            demo,
+        };
+        let (server, addr) = crate::web::start(state, config.server.bind)
+            .with_context(|| format!("cannot listen on {}", config.server.bind))
+            .map_err(runtime_error)?;
+        // The only line on stdout, so scripts and tests can find the port.
+        println!("oauth-audit listening on http://{addr}");
+        if demo {
+            eprintln!(
+                "demo mode: sample tenants, no login; database {}",
+                config.database.url
+            );
+        }
+        if demo || config.schedule.run_on_start {
+            let (store, config, clock) = (store.clone(), config.clone(), clock.clone());
+            tokio::spawn(async move {
+                let tenants = config.tenants.clone();
+                if let Err(e) =
+                    collector::run_scan(&store, &config, clock, Trigger::Startup, tenants).await
+                {
+                    tracing::error!(error = %e, "start-up scan failed");
+                }
+            });
+        }
+        server.await.map_err(runtime_error)?;
+        tracing::info!("stopped");
+        Ok(0)
+    })
+}
+
+fn print_scan(report: &collector::ScanReport) {
+    println!("scan {}: {}", report.scan_id, report.status.as_str());
+    println!(
+        "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9}  error",
+        "tenant", "status", "apps", "grants", "added", "changed", "removed", "ms"
+    );
+    for t in &report.tenants {
+        let s = &t.stats;
+        println!(
+            "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9}  {}",
+            t.name,
+            t.status.as_str(),
+            t.apps_seen,
+            t.grants_seen,
+            s.apps_added + s.grants_added,
+            s.apps_changed,
+            s.apps_removed + s.grants_removed,
+            t.duration.as_millis(),
+            t.error.as_deref().unwrap_or("")
+        );
+    }
+}
+
+fn api_key(store: &Store, clock: &dyn Clock, cmd: ApiKeyCommand) -> Result<u8, Failure> {
+    match cmd {
+        ApiKeyCommand::Create { name, role } => {
+            let role = match role {
+                RoleArg::Reader => Role::Reader,
+                RoleArg::Admin => Role::Admin,
+            };
+            let (row, key) = store
+                .create_api_key(&name, role, clock.now())
+                .map_err(runtime_error)?;
+            eprintln!(
+                "created API key {} ({}, {}); it is shown only once:",
+                row.id, row.name, row.role
+            );
+            println!("{key}");
+            Ok(0)
+        }
+        ApiKeyCommand::List => {
+            println!(
+                "{:>4}  {:<24} {:<7} {:<14} {:<20} {:<20} revoked",
+                "id", "name", "role", "prefix", "created", "last used"
+            );
+            for k in store.list_api_keys().map_err(runtime_error)? {
+                let fmt = |t: Option<chrono::NaiveDateTime>| {
+                    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_else(|| "-".into())
+                };
+                println!(
+                    "{:>4}  {:<24} {:<7} {:<14} {:<20} {:<20} {}",
+                    k.id,
+                    k.name,
+                    k.role,
+                    format!("{}…", k.key_prefix),
+                    fmt(Some(k.created_at)),
+                    fmt(k.last_used_at),
+                    fmt(k.revoked_at)
+                );
+            }
+            Ok(0)
+        }
+        ApiKeyCommand::Revoke { id } => {
+            if store
+                .revoke_api_key(id, clock.now())
+                .map_err(runtime_error)?
+            {
+                eprintln!("revoked API key {id}");
+                Ok(0)
+            } else {
+                Err(runtime_error(anyhow::anyhow!(
+                    "no active API key with id {id}"
+                )))
+            }
+        }
+    }
+}

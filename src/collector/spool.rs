@@ -1,0 +1,93 @@
+//! The spool: changed items of one collection, held in memory up to a limit and on a
+//! temporary disk file beyond it, until the collection is known to be complete.
+//!
+//! Nothing touches the database while a connector is still collecting; a failed collection
+//! just drops its spool.
+
+use connectors::model::{ContentHash, Grant, OAuthApp};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use tempfile::SpooledTempFile;
+
+use crate::store::StoreError;
+
+/// Bytes kept in memory before a spool moves to disk.
+const IN_MEMORY: usize = 8 << 20;
+
+/// One JSON line per changed app (prefixed by its content hash) and per changed grant.
+pub struct Spool {
+    apps: SpooledTempFile,
+    grants: SpooledTempFile,
+    pub app_count: u64,
+    pub grant_count: u64,
+}
+
+fn spool_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Spool(e.to_string())
+}
+
+impl Spool {
+    pub fn new() -> Self {
+        Spool {
+            apps: SpooledTempFile::new(IN_MEMORY),
+            grants: SpooledTempFile::new(IN_MEMORY),
+            app_count: 0,
+            grant_count: 0,
+        }
+    }
+
+    pub fn push_app(&mut self, app: &OAuthApp, hash: &ContentHash) -> Result<(), StoreError> {
+        write!(self.apps, "{} ", hash.to_hex()).map_err(spool_err)?;
+        serde_json::to_writer(&mut self.apps, app).map_err(spool_err)?;
+        self.apps.write_all(b"\n").map_err(spool_err)?;
+        self.app_count += 1;
+        Ok(())
+    }
+
+    pub fn push_grant(&mut self, grant: &Grant) -> Result<(), StoreError> {
+        serde_json::to_writer(&mut self.grants, grant).map_err(spool_err)?;
+        self.grants.write_all(b"\n").map_err(spool_err)?;
+        self.grant_count += 1;
+        Ok(())
+    }
+
+    /// Read everything back: the apps, then the grants.
+    #[allow(clippy::type_complexity)]
+    pub fn drain(
+        self,
+    ) -> Result<
+        (
+            impl Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
+            impl Iterator<Item = Result<Grant, StoreError>>,
+        ),
+        StoreError,
+    > {
+        let Spool {
+            mut apps,
+            mut grants,
+            ..
+        } = self;
+        apps.seek(SeekFrom::Start(0)).map_err(spool_err)?;
+        grants.seek(SeekFrom::Start(0)).map_err(spool_err)?;
+        let apps = BufReader::new(apps).lines().map(|line| {
+            let line = line.map_err(spool_err)?;
+            let (hash, json) = line
+                .split_once(' ')
+                .ok_or_else(|| spool_err("app line without hash"))?;
+            let hash = hex::decode(hash)
+                .ok()
+                .and_then(|b| ContentHash::from_slice(&b))
+                .ok_or_else(|| spool_err("bad hash"))?;
+            Ok((serde_json::from_str(json).map_err(spool_err)?, hash))
+        });
+        let grants = BufReader::new(grants)
+            .lines()
+            .map(|line| serde_json::from_str(&line.map_err(spool_err)?).map_err(spool_err));
+        Ok((apps, grants))
+    }
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool::new()
+    }
+}

@@ -1,0 +1,12 @@
+//! oauth-audit: inventory, history and risk of the OAuth apps and grants in SaaS tenants.
+//!
+//! Dependencies point one way: `web` and `cli` use `collector`, which uses `store` and the
+//! `connectors` crate. Only `store` sees diesel; only `clock` reads the wall clock.
+
+pub mod cli;
+pub mod clock;
+pub mod collector;
+pub mod config;
+pub mod demo;
+pub mod store;
+pub mod web;

@@ -1,0 +1,39 @@
+//! Embedded migrations, one set per backend (`migrations/sqlite`, `migrations/postgres`).
+
+use diesel::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use super::{DbConn, Store, StoreError};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+impl Store {
+    /// Apply every pending migration; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let applied = match &mut self.conn()? {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.len()),
+            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES).map(|v| v.len()),
+        };
+        applied.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Whether the database answers and has every migration applied.
+    pub fn ready(&self) -> Result<(), StoreError> {
+        let pending = match &mut self.conn()? {
+            DbConn::Sqlite(c) => {
+                diesel::sql_query("SELECT 1").execute(&mut **c)?;
+                c.has_pending_migration(SQLITE)
+            }
+            DbConn::Postgres(c) => {
+                diesel::sql_query("SELECT 1").execute(&mut **c)?;
+                c.has_pending_migration(POSTGRES)
+            }
+        };
+        match pending {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(StoreError::Migration("migrations are pending".into())),
+            Err(e) => Err(StoreError::Migration(e.to_string())),
+        }
+    }
+}

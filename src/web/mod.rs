@@ -1,0 +1,45 @@
+//! The HTTP server: builds the actix app (routes in `routes.rs`) and runs it until SIGINT or
+//! SIGTERM, finishing in-flight requests first.
+
+pub mod error;
+pub mod health;
+pub mod routes;
+
+use actix_web::{App, HttpServer, web};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// `serve --demo`: the dashboard needs no login.
+    pub demo: bool,
+}
+
+/// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// Bind `addr` and return the running server and the address it listens on (the real port
+/// when `addr` asked for port 0).
+pub fn start(
+    state: AppState,
+    addr: SocketAddr,
+) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
+    let listener = TcpListener::bind(addr)?;
+    let local = listener.local_addr()?;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .configure(routes::configure)
+    })
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .listen(listener)?
+    .run();
+    Ok((server, local))
+}

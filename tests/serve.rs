@@ -1,0 +1,142 @@
+//! `oauth-audit serve`: the real binary on a random loopback port.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{TestDb, backends, write_config};
+
+/// A running server, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path, args: &[&str]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-audit"));
+        cmd.current_dir(dir)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OAUTH_AUDIT_")) {
+            cmd.env_remove(k);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("oauth-audit listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {line}"))
+            .to_string();
+        Server { child, base }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(url: &str) -> (u16, serde_json::Value) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = reqwest::get(url).await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+    })
+}
+
+#[test]
+fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), &db.url, &[]);
+        let server = Server::start(dir.path(), &[]);
+        assert_eq!(
+            get(&format!("{}/healthz", server.base)),
+            (200, serde_json::json!({"status": "ok"})),
+            "[{backend:?}]"
+        );
+        let (status, body) = get(&format!("{}/readyz", server.base));
+        assert_eq!(status, 200, "[{backend:?}] {body}");
+        assert_eq!(body["status"], "ready");
+        let (status, body) = get(&format!("{}/no/such/page", server.base));
+        assert_eq!(status, 404);
+        assert_eq!(
+            body["error"]["code"], "not_found",
+            "[{backend:?}] the error envelope: {body}"
+        );
+        assert!(
+            server.stop().success(),
+            "[{backend:?}] a clean exit on SIGTERM"
+        );
+    }
+}
+
+#[test]
+fn demo_mode_scans_every_sample_tenant_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--demo"]);
+    assert_eq!(get(&format!("{}/readyz", server.base)).0, 200);
+    let store = oauth_audit::store::Store::connect(
+        &dir.path()
+            .join("oauth-audit-demo/oauth-audit.db")
+            .display()
+            .to_string(),
+        1,
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let scan = loop {
+        if let Some(scan) = store
+            .recent_scans(1)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.finished_at.is_some())
+        {
+            break scan;
+        }
+        assert!(Instant::now() < deadline, "the demo scan did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let runs = store.tenant_runs(scan.id).unwrap();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert_eq!(scan.status, "succeeded", "{runs:?}");
+    for tenant in store.list_tenants().unwrap() {
+        let counts = store.inventory_counts(tenant.id).unwrap();
+        assert!(
+            counts.apps >= 5 && counts.grants >= 1,
+            "{}: {counts:?}",
+            tenant.name
+        );
+    }
+    drop(server);
+}
