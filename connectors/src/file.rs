@@ -34,7 +34,7 @@ impl FileConnector {
 
     /// The formats the importer reads.
     pub fn supported_formats() -> &'static [Provider] {
-        &[Provider::Entra]
+        &[Provider::Entra, Provider::Okta, Provider::Keycloak]
     }
 }
 
@@ -46,6 +46,8 @@ pub fn import(
 ) -> Result<CollectSummary, ConnectorError> {
     match format {
         Provider::Entra => crate::entra::import(path, emit),
+        Provider::Okta => crate::okta::import(path, emit),
+        Provider::Keycloak => crate::keycloak::import(path, emit),
         other => Err(ConnectorError::new(
             ErrorKind::Config,
             format!("the file importer does not read `{other}` exports yet"),

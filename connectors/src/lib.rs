@@ -13,6 +13,8 @@ pub mod provider;
 pub mod redact;
 
 pub mod entra;
+pub mod keycloak;
+pub mod okta;
 
 pub use connector::{CollectSummary, Connector, CoverageGap, ItemSink};
 pub use error::{ConnectorError, ErrorKind};
