@@ -123,6 +123,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("ingest: bench");
         return Ok(());
     }
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_writer(std::io::stderr)
+        .init();
     let (apps, sps, grants) = (
         env_or("INGEST_APPS", 10_000),
         env_or("INGEST_SPS", 100_000),

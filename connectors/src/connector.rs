@@ -12,12 +12,13 @@ use crate::model::InventoryItem;
 /// `collect` streams items into `sink` as it reads them, so a tenant with a million grants
 /// never sits in memory at once. It returns once the inventory is complete; an `Err`, or a
 /// summary with coverage gaps, tells the collector not to replace the tenant's stored inventory.
+/// The collector flushes the sink after `collect` returns.
 #[async_trait]
 pub trait Connector: Send + Sync {
     /// The SaaS whose data this connector returns (for a file import, its format).
     fn provider(&self) -> Provider;
 
-    async fn collect(&self, sink: ItemSink) -> Result<CollectSummary, ConnectorError>;
+    async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError>;
 }
 
 /// What a finished collection reports besides its items.
@@ -37,27 +38,85 @@ pub struct CoverageGap {
     pub reason: String,
 }
 
-/// The sending half of the bounded channel between a connector and the collector.
-#[derive(Debug, Clone)]
+/// Items sent across the channel at once: batching keeps the connector and the collector from
+/// waking each other for every item.
+pub const BATCH: usize = 256;
+
+/// The sending half of the bounded channel between a connector and the collector. Items are
+/// buffered and sent in batches; [`ItemSink::flush`] sends the rest.
+#[derive(Debug)]
 pub struct ItemSink {
-    tx: mpsc::Sender<InventoryItem>,
+    tx: Option<mpsc::Sender<Vec<InventoryItem>>>,
+    buf: Vec<InventoryItem>,
 }
 
 impl ItemSink {
-    /// A sink and its receiver, buffering at most `capacity` items (backpressure on the connector).
-    pub fn channel(capacity: usize) -> (ItemSink, mpsc::Receiver<InventoryItem>) {
+    /// A sink and its receiver, buffering at most `capacity` batches (backpressure on the
+    /// connector).
+    pub fn channel(capacity: usize) -> (ItemSink, mpsc::Receiver<Vec<InventoryItem>>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (ItemSink { tx }, rx)
+        (
+            ItemSink {
+                tx: Some(tx),
+                buf: Vec::with_capacity(BATCH),
+            },
+            rx,
+        )
     }
 
     /// Send from async code.
-    pub async fn send(&self, item: InventoryItem) -> Result<(), ConnectorError> {
-        self.tx.send(item).await.map_err(|_| closed())
+    pub async fn send(&mut self, item: InventoryItem) -> Result<(), ConnectorError> {
+        self.buf.push(item);
+        if self.buf.len() >= BATCH {
+            self.flush().await
+        } else {
+            Ok(())
+        }
     }
 
     /// Send from a blocking thread (file parsers run on one).
-    pub fn blocking_send(&self, item: InventoryItem) -> Result<(), ConnectorError> {
-        self.tx.blocking_send(item).map_err(|_| closed())
+    pub fn blocking_send(&mut self, item: InventoryItem) -> Result<(), ConnectorError> {
+        self.buf.push(item);
+        if self.buf.len() >= BATCH {
+            self.blocking_flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Send what is buffered.
+    pub async fn flush(&mut self) -> Result<(), ConnectorError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        self.tx
+            .as_ref()
+            .ok_or_else(closed)?
+            .send(batch)
+            .await
+            .map_err(|_| closed())
+    }
+
+    /// Send what is buffered, from a blocking thread.
+    pub fn blocking_flush(&mut self) -> Result<(), ConnectorError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        self.tx
+            .as_ref()
+            .ok_or_else(closed)?
+            .blocking_send(batch)
+            .map_err(|_| closed())
+    }
+
+    /// Move the sink out (for example into a blocking task), leaving a closed one behind.
+    pub fn take(&mut self) -> ItemSink {
+        ItemSink {
+            tx: self.tx.take(),
+            buf: std::mem::take(&mut self.buf),
+        }
     }
 }
 

@@ -61,15 +61,19 @@ impl Connector for FileConnector {
         self.format
     }
 
-    async fn collect(&self, sink: ItemSink) -> Result<CollectSummary, ConnectorError> {
+    async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
         let (format, path) = (self.format, self.path.clone());
-        tokio::task::spawn_blocking(move || {
-            import(format, &path, &mut |item| sink.blocking_send(item))
+        let mut owned = sink.take();
+        let (result, owned) = tokio::task::spawn_blocking(move || {
+            let result = import(format, &path, &mut |item| owned.blocking_send(item));
+            (result, owned)
         })
         .await
         .map_err(|e| {
             ConnectorError::new(ErrorKind::Cancelled, format!("file import task ended: {e}"))
-        })?
+        })?;
+        *sink = owned;
+        result
     }
 }
 

@@ -54,7 +54,7 @@ impl Differ {
                 };
                 self.grants_seen += 1;
                 if changed {
-                    self.spool.push_grant(&grant)
+                    self.spool.push_grant(&grant, &digest, &hash)
                 } else {
                     Ok(())
                 }

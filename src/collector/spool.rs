@@ -5,18 +5,21 @@
 //! just drops its spool.
 
 use connectors::model::{ContentHash, Grant, OAuthApp};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use tempfile::SpooledTempFile;
 
 use crate::store::StoreError;
+use crate::store::inventory::{GrantDigest, GrantHash};
 
 /// Bytes kept in memory before a spool moves to disk.
 const IN_MEMORY: usize = 8 << 20;
 
 /// One JSON line per changed app (prefixed by its content hash) and per changed grant.
 pub struct Spool {
-    apps: SpooledTempFile,
-    grants: SpooledTempFile,
+    // Buffered: serde writes token by token, and once a spool is on disk every unbuffered
+    // write would be a system call.
+    apps: BufWriter<SpooledTempFile>,
+    grants: BufWriter<SpooledTempFile>,
     pub app_count: u64,
     pub grant_count: u64,
 }
@@ -27,9 +30,10 @@ fn spool_err(e: impl std::fmt::Display) -> StoreError {
 
 impl Spool {
     pub fn new() -> Self {
+        let file = || BufWriter::with_capacity(1 << 16, SpooledTempFile::new(IN_MEMORY));
         Spool {
-            apps: SpooledTempFile::new(IN_MEMORY),
-            grants: SpooledTempFile::new(IN_MEMORY),
+            apps: file(),
+            grants: file(),
             app_count: 0,
             grant_count: 0,
         }
@@ -43,7 +47,13 @@ impl Spool {
         Ok(())
     }
 
-    pub fn push_grant(&mut self, grant: &Grant) -> Result<(), StoreError> {
+    pub fn push_grant(
+        &mut self,
+        grant: &Grant,
+        digest: &GrantDigest,
+        hash: &GrantHash,
+    ) -> Result<(), StoreError> {
+        write!(self.grants, "{}{} ", hex::encode(digest), hex::encode(hash)).map_err(spool_err)?;
         serde_json::to_writer(&mut self.grants, grant).map_err(spool_err)?;
         self.grants.write_all(b"\n").map_err(spool_err)?;
         self.grant_count += 1;
@@ -57,18 +67,16 @@ impl Spool {
     ) -> Result<
         (
             impl Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
-            impl Iterator<Item = Result<Grant, StoreError>>,
+            impl Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
         ),
         StoreError,
     > {
-        let Spool {
-            mut apps,
-            mut grants,
-            ..
-        } = self;
+        let Spool { apps, grants, .. } = self;
+        let mut apps = apps.into_inner().map_err(|e| spool_err(e.error()))?;
+        let mut grants = grants.into_inner().map_err(|e| spool_err(e.error()))?;
         apps.seek(SeekFrom::Start(0)).map_err(spool_err)?;
         grants.seek(SeekFrom::Start(0)).map_err(spool_err)?;
-        let apps = BufReader::new(apps).lines().map(|line| {
+        let apps = BufReader::with_capacity(1 << 16, apps).lines().map(|line| {
             let line = line.map_err(spool_err)?;
             let (hash, json) = line
                 .split_once(' ')
@@ -79,9 +87,22 @@ impl Spool {
                 .ok_or_else(|| spool_err("bad hash"))?;
             Ok((serde_json::from_str(json).map_err(spool_err)?, hash))
         });
-        let grants = BufReader::new(grants)
+        let grants = BufReader::with_capacity(1 << 16, grants)
             .lines()
-            .map(|line| serde_json::from_str(&line.map_err(spool_err)?).map_err(spool_err));
+            .map(|line| {
+                let line = line.map_err(spool_err)?;
+                let (keys, json) = line
+                    .split_once(' ')
+                    .ok_or_else(|| spool_err("grant line without keys"))?;
+                let bytes = hex::decode(keys).map_err(spool_err)?;
+                let (Ok(digest), Ok(hash)) = (
+                    <[u8; 16]>::try_from(&bytes[..16.min(bytes.len())]),
+                    <[u8; 16]>::try_from(&bytes[16.min(bytes.len())..]),
+                ) else {
+                    return Err(spool_err("bad grant keys"));
+                };
+                Ok((serde_json::from_str(json).map_err(spool_err)?, digest, hash))
+            });
         Ok((apps, grants))
     }
 }

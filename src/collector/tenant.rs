@@ -13,8 +13,8 @@ use crate::store::inventory::{ApplyContext, ApplyStats};
 use crate::store::scans::{ScanStatus, TenantRunOutcome};
 use crate::store::{Store, StoreError};
 
-/// Items buffered between a connector and the differ.
-const CHANNEL_CAPACITY: usize = 1024;
+/// Batches of items buffered between a connector and the differ.
+const CHANNEL_CAPACITY: usize = 8;
 
 /// How one tenant's part of a scan ended.
 #[derive(Debug, Clone)]
@@ -104,7 +104,9 @@ pub async fn run_tenant(
         }
     };
 
+    let collect_started = Instant::now();
     let result = collect(&tenant, snapshot, timeout).await;
+    let collected_in = collect_started.elapsed();
     let now = clock.now();
     let outcome = match result {
         Ok((differ, summary)) => {
@@ -119,6 +121,8 @@ pub async fn run_tenant(
                 policy: differ.policy.clone(),
             };
             let store2 = store.clone();
+            let changed = (differ.spool.app_count, differ.spool.grant_count);
+            let apply_started = Instant::now();
             let applied = blocking(move || {
                 let Differ {
                     snapshot, spool, ..
@@ -129,6 +133,17 @@ pub async fn run_tenant(
             .await;
             match applied {
                 Ok(stats) => {
+                    tracing::info!(
+                        tenant = %report.name,
+                        apps = report.apps_seen,
+                        grants = report.grants_seen,
+                        changed_apps = changed.0,
+                        changed_grants = changed.1,
+                        rows = stats.rows_written,
+                        collect_ms = collected_in.as_millis() as u64,
+                        store_ms = apply_started.elapsed().as_millis() as u64,
+                        "tenant stored"
+                    );
                     report.status = ScanStatus::Succeeded;
                     report.stats = stats;
                     Ok(summary)
@@ -182,16 +197,24 @@ async fn collect(
     timeout: Duration,
 ) -> Result<(Differ, CollectSummary), TenantError> {
     let connector = connector_for(tenant)?;
-    let (sink, mut rx) = ItemSink::channel(CHANNEL_CAPACITY);
+    let (mut sink, mut rx) = ItemSink::channel(CHANNEL_CAPACITY);
     let differ = tokio::task::spawn_blocking(move || {
         let mut differ = Differ::new(snapshot);
-        while let Some(item) = rx.blocking_recv() {
-            differ.push(item)?;
+        while let Some(batch) = rx.blocking_recv() {
+            for item in batch {
+                differ.push(item)?;
+            }
         }
         Ok::<_, StoreError>(differ)
     });
-    let collected = tokio::time::timeout(timeout, connector.collect(sink)).await;
-    // The sink is dropped with the connector's future, which ends the differ's loop.
+    let collected = tokio::time::timeout(timeout, async {
+        let summary = connector.collect(&mut sink).await?;
+        sink.flush().await?;
+        Ok::<_, ConnectorError>(summary)
+    })
+    .await;
+    // Closing the channel ends the differ's loop.
+    drop(sink);
     // When the differ failed, the connector only saw a closed channel: report the differ's error.
     let differ = differ
         .await

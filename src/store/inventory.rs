@@ -163,7 +163,7 @@ impl Store {
     ) -> Result<ApplyStats, StoreError>
     where
         A: Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
-        G: Iterator<Item = Result<Grant, StoreError>>,
+        G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
         let mut conn = self.conn()?;
         with_conn!(&mut conn, c => c.transaction(|c| Apply::new(c, snap, ctx).run(apps, grants)))
@@ -203,7 +203,7 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
     fn run<A, G>(mut self, apps: A, grants: G) -> Result<ApplyStats, StoreError>
     where
         A: Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
-        G: Iterator<Item = Result<Grant, StoreError>>,
+        G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
         for item in apps {
             let (app, hash) = item?;
@@ -211,7 +211,8 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
         }
         self.flush_app_rows()?;
         for grant in grants {
-            self.grant(grant?)?;
+            let (grant, digest, hash) = grant?;
+            self.grant(grant, digest, hash)?;
         }
         self.flush_grants()?;
         self.removals()?;
@@ -272,7 +273,9 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
                         .insert_app(self.snap.tenant_id, &app.external_id, self.now, &row)?;
                 self.new_app_ids.insert(app.external_id.clone(), id);
                 self.stats.apps_added += 1;
-                self.event(Some(id), event_kind::APP_ADDED, app_summary(&app));
+                if self.per_item_events() {
+                    self.event(Some(id), event_kind::APP_ADDED, app_summary(&app));
+                }
                 id
             }
             Some(p) => {
@@ -387,49 +390,55 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
             .or_else(|| self.snap.apps.get(external_id).map(|p| p.id))
     }
 
-    fn grant(&mut self, grant: Grant) -> Result<(), StoreError> {
+    /// Whether this apply records per-item events (not for a tenant's baseline).
+    fn per_item_events(&self) -> bool {
+        self.snap.baselined
+    }
+
+    fn grant(
+        &mut self,
+        grant: Grant,
+        digest: GrantDigest,
+        hash: GrantHash,
+    ) -> Result<(), StoreError> {
         let Some(app_id) = self.app_id(&grant.app_external_id) else {
             self.stats.orphan_grants += 1;
             return Ok(());
         };
-        let digest = grant_digest(&grant);
-        let row = grant_row(
-            self.snap.tenant_id,
-            app_id,
-            digest,
-            grant_hash(&grant),
-            &grant,
-            self.now,
-        );
-        match self.snap.grants.get(&digest) {
-            None => {
+        let prev = self.snap.grants.get(&digest).copied();
+        match prev {
+            None | Some(PrevGrant { removed: true, .. }) => {
                 self.stats.grants_added += 1;
-                self.event(Some(app_id), event_kind::GRANT_ADDED, grant_summary(&grant));
+                if self.per_item_events() {
+                    self.event(Some(app_id), event_kind::GRANT_ADDED, grant_summary(&grant));
+                }
+            }
+            Some(p) => {
+                let before: BTreeSet<String> = self
+                    .w
+                    .grant_scopes(p.id)?
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                let after: BTreeSet<String> = grant.scopes.iter().cloned().collect();
+                if before != after {
+                    let mut d = grant_summary(&grant);
+                    d["added"] = json!(after.difference(&before).collect::<Vec<_>>());
+                    d["removed"] = json!(before.difference(&after).collect::<Vec<_>>());
+                    self.event(Some(app_id), event_kind::SCOPES_CHANGED, d);
+                }
+            }
+        }
+        let row = grant_row(self.snap.tenant_id, app_id, digest, hash, grant, self.now);
+        match prev {
+            None => {
                 self.grants.push(row);
                 if self.grants.len() >= BATCH {
                     self.flush_grants()?;
                 }
             }
             Some(p) => {
-                if p.removed {
-                    self.stats.grants_added += 1;
-                    self.event(Some(app_id), event_kind::GRANT_ADDED, grant_summary(&grant));
-                } else {
-                    let before: BTreeSet<String> = self
-                        .w
-                        .grant_scopes(p.id)?
-                        .split(' ')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                    let after: BTreeSet<String> = grant.scopes.iter().cloned().collect();
-                    if before != after {
-                        let mut d = grant_summary(&grant);
-                        d["added"] = json!(after.difference(&before).collect::<Vec<_>>());
-                        d["removed"] = json!(before.difference(&after).collect::<Vec<_>>());
-                        self.event(Some(app_id), event_kind::SCOPES_CHANGED, d);
-                    }
-                }
                 self.w.update_grant(p.id, &row)?;
                 self.stats.rows_written += 1;
             }
@@ -537,35 +546,28 @@ fn grant_row(
     app_id: i64,
     digest: GrantDigest,
     hash: GrantHash,
-    g: &Grant,
+    g: Grant,
     now: NaiveDateTime,
 ) -> GrantRow {
-    let (principal_type, principal_id, principal_email, principal_name) = match &g.principal {
+    let (principal_type, principal_id, principal_email, principal_name) = match g.principal {
         Principal::Tenant => ("tenant", None, None, None),
         Principal::User {
             id,
             email,
             display_name,
-        } => (
-            "user",
-            Some(id.clone()),
-            email.clone(),
-            display_name.clone(),
-        ),
-        Principal::Other { id, display_name } => {
-            ("other", Some(id.clone()), None, display_name.clone())
-        }
+        } => ("user", Some(id), email, display_name),
+        Principal::Other { id, display_name } => ("other", Some(id), None, display_name),
     };
     GrantRow {
         tenant_id,
         app_id,
         key_digest: digest.to_vec(),
-        external_id: g.external_id.clone(),
+        external_id: g.external_id,
         principal_type,
         principal_id,
         principal_email,
         principal_name,
-        resource: g.resource.clone(),
+        resource: g.resource,
         scopes: g.scopes.join(" "),
         consent_type: g.consent_type.as_str(),
         kind: g.kind.as_str(),

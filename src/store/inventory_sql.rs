@@ -89,6 +89,9 @@ pub struct EventRow {
     pub details: String,
 }
 
+/// Grants per INSERT statement (18 bind parameters each).
+const GRANT_CHUNK: usize = 100;
+
 /// Removed rows as reported back for change events: (id, app id, label).
 pub type RemovedRow = (i64, i64, String);
 
@@ -238,9 +241,24 @@ macro_rules! impl_inventory_writer {
             }
 
             fn insert_grants(&mut self, rows: &[GrantRow]) -> QueryResult<usize> {
-                diesel::insert_into(grants::table)
-                    .values(rows)
-                    .execute(self)
+                // Fixed-size chunks compile to one statement that is prepared once and cached;
+                // a slice of varying length would be prepared anew for every batch.
+                let mut chunks = rows.chunks_exact(GRANT_CHUNK);
+                let mut n = 0;
+                for chunk in &mut chunks {
+                    if let Ok(array) = <&[GrantRow; GRANT_CHUNK]>::try_from(chunk) {
+                        n += diesel::insert_into(grants::table)
+                            .values(array)
+                            .execute(self)?;
+                    }
+                }
+                let rest = chunks.remainder();
+                if !rest.is_empty() {
+                    n += diesel::insert_into(grants::table)
+                        .values(rest)
+                        .execute(self)?;
+                }
+                Ok(n)
             }
 
             fn update_grant(&mut self, id: i64, row: &GrantRow) -> QueryResult<()> {

@@ -11,7 +11,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::io::Write;
 
 /// A SHA-256 content hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,22 +41,22 @@ pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 
 /// SHA-256 over the canonical JSON of a normalized value.
 pub fn content_hash<T: Serialize + ?Sized>(value: &T) -> ContentHash {
-    let mut w = HashWriter(Sha256::new());
-    // Writing into a hasher cannot fail, and model types always serialize.
-    let _ = serde_json::to_writer(&mut w, value);
-    ContentHash(w.0.finalize().into())
-}
-
-struct HashWriter(Sha256);
-
-impl Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+    // Serialize into a reused buffer, then hash once: hashing serde's many small writes one
+    // by one costs more than the copy.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        buf.clear();
+        // Writing into a Vec cannot fail, and model types always serialize.
+        let _ = serde_json::to_writer(&mut *buf, value);
+        let hash = ContentHash(Sha256::digest(buf.as_slice()).into());
+        if buf.capacity() > 1 << 20 {
+            *buf = Vec::new();
+        }
+        hash
+    })
 }
 
 /// Rebuild a JSON value with every object's keys in sorted order, whatever map type
