@@ -118,9 +118,12 @@ CREATE TABLE grants (
     last_used_at TIMESTAMP,
     first_seen TIMESTAMP NOT NULL,
     last_seen TIMESTAMP,
-    removed_at TIMESTAMP,
-    UNIQUE (tenant_id, key_digest)
+    removed_at TIMESTAMP
 );
+-- Grant identity (tenant_id, key_digest) is kept unique by the collector's diff; it is not a
+-- UNIQUE index because random 128-bit keys would make every insert land on a random B-tree
+-- page. Snapshots scan a tenant's grants by tenant_id, which grows in insertion order.
+CREATE INDEX grants_tenant ON grants (tenant_id);
 CREATE INDEX grants_app ON grants (app_id);
 
 CREATE TABLE events (
