@@ -15,6 +15,10 @@ use oauth_audit::collector::{Trigger, run_scan};
 use oauth_audit::config::Config;
 use oauth_audit::store::Store;
 
+/// The same allocator as the binary, so the figures match what `oauth-audit scan` does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

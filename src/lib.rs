@@ -3,6 +3,9 @@
 //! Dependencies point one way: `web` and `cli` use `collector`, which uses `store` and the
 //! `connectors` crate. Only `store` sees diesel; only `clock` reads the wall clock.
 
+// Production code handles every error; tests may unwrap (see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod cli;
 pub mod clock;
 pub mod collector;

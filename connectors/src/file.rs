@@ -109,3 +109,25 @@ pub fn located(path: &Path) -> impl Fn(ConnectorError) -> ConnectorError + use<>
         }
     }
 }
+
+/// A whole export read into memory: for small inputs (tests, offline checks of a few apps).
+#[derive(Debug, Default)]
+pub struct Inventory {
+    pub apps: Vec<crate::model::OAuthApp>,
+    pub grants: Vec<crate::model::Grant>,
+    pub policies: Vec<crate::model::TenantPolicy>,
+}
+
+/// Read the export at `path` in `format` into memory.
+pub fn read_all(format: Provider, path: &Path) -> Result<Inventory, ConnectorError> {
+    let mut inv = Inventory::default();
+    import(format, path, &mut |item| {
+        match item {
+            InventoryItem::App(app) => inv.apps.push(*app),
+            InventoryItem::Grant(grant) => inv.grants.push(grant),
+            InventoryItem::TenantPolicy(policy) => inv.policies.push(policy),
+        }
+        Ok(())
+    })?;
+    Ok(inv)
+}

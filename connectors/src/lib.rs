@@ -4,6 +4,9 @@
 //! Each provider module has `parse` (provider JSON to model, shared by the file importer and
 //! the HTTP connectors). This crate never depends on the main crate or on a database.
 
+// Production code handles every error; tests may unwrap (see clippy.toml).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod connector;
 pub mod error;
 pub mod file;

@@ -1,12 +1,12 @@
 //! Compare a collection, item by item as it streams in, with the stored snapshot: mark what
 //! was seen and spool only what is new or changed.
 
-use connectors::model::{InventoryItem, OAuthApp, TenantPolicy, content_hash};
+use connectors::model::{InventoryItem, OAuthApp, TenantPolicy, canonical_json_into};
 use std::collections::HashSet;
 
 use super::spool::Spool;
 use crate::store::StoreError;
-use crate::store::inventory::{GrantDigest, Snapshot, grant_digest, grant_hash};
+use crate::store::inventory::{GrantDigest, Snapshot, grant_digest, grant_hash_of};
 
 /// The state of one tenant's diff.
 pub struct Differ {
@@ -20,6 +20,8 @@ pub struct Differ {
     pub duplicates: u64,
     new_apps: HashSet<String>,
     new_grants: HashSet<GrantDigest>,
+    /// Reused for each item's canonical JSON.
+    buf: Vec<u8>,
 }
 
 impl Differ {
@@ -34,6 +36,7 @@ impl Differ {
             duplicates: 0,
             new_apps: HashSet::new(),
             new_grants: HashSet::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -42,7 +45,7 @@ impl Differ {
             InventoryItem::App(app) => self.app(*app),
             InventoryItem::Grant(grant) => {
                 let digest = grant_digest(&grant);
-                let hash = grant_hash(&grant);
+                let hash = grant_hash_of(&canonical_json_into(&grant, &mut self.buf));
                 let changed = match self.snapshot.grants.get_mut(&digest) {
                     Some(prev) if prev.seen => return self.duplicate(),
                     Some(prev) => {
@@ -54,7 +57,7 @@ impl Differ {
                 };
                 self.grants_seen += 1;
                 if changed {
-                    self.spool.push_grant(&grant, &digest, &hash)
+                    self.spool.push_grant(&digest, &hash, &self.buf)
                 } else {
                     Ok(())
                 }
@@ -69,8 +72,7 @@ impl Differ {
     fn app(&mut self, mut app: OAuthApp) -> Result<(), StoreError> {
         // The content hash leaves out activity, so that sign-ins alone create no version.
         let last_used_at = app.last_used_at.take();
-        let hash = content_hash(&app);
-        app.last_used_at = last_used_at;
+        let hash = canonical_json_into(&app, &mut self.buf);
         let changed = match self.snapshot.apps.get_mut(&app.external_id) {
             Some(prev) if prev.seen => return self.duplicate(),
             Some(prev) => {
@@ -85,7 +87,7 @@ impl Differ {
         self.apps_seen += 1;
         self.credentials_seen += app.credentials.len() as u64;
         if changed {
-            self.spool.push_app(&app, &hash)
+            self.spool.push_app(&hash, last_used_at, &self.buf)
         } else {
             Ok(())
         }

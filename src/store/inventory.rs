@@ -36,7 +36,22 @@ pub fn grant_digest(g: &Grant) -> GrantDigest {
 }
 
 pub fn grant_hash(g: &Grant) -> GrantHash {
-    truncate(&content_hash(g).0)
+    grant_hash_of(&content_hash(g))
+}
+
+/// A grant's hash from the content hash of its canonical JSON.
+pub fn grant_hash_of(full: &ContentHash) -> GrantHash {
+    truncate(&full.0)
+}
+
+/// A new or changed app, as the collector hands it over.
+#[derive(Debug, Clone)]
+pub struct AppChange {
+    pub app: OAuthApp,
+    /// Content hash of `document`.
+    pub hash: ContentHash,
+    /// The app's canonical JSON without its activity time: the version document.
+    pub document: String,
 }
 
 fn truncate(bytes: &[u8]) -> [u8; 16] {
@@ -162,7 +177,7 @@ impl Store {
         grants: G,
     ) -> Result<ApplyStats, StoreError>
     where
-        A: Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
+        A: Iterator<Item = Result<AppChange, StoreError>>,
         G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
         let mut conn = self.conn()?;
@@ -202,12 +217,16 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
 
     fn run<A, G>(mut self, apps: A, grants: G) -> Result<ApplyStats, StoreError>
     where
-        A: Iterator<Item = Result<(OAuthApp, ContentHash), StoreError>>,
+        A: Iterator<Item = Result<AppChange, StoreError>>,
         G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
         for item in apps {
-            let (app, hash) = item?;
-            self.app(app, hash)?;
+            let AppChange {
+                app,
+                hash,
+                document,
+            } = item?;
+            self.app(app, hash, document)?;
         }
         self.flush_app_rows()?;
         for grant in grants {
@@ -253,7 +272,12 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
         }
     }
 
-    fn app(&mut self, app: OAuthApp, hash: ContentHash) -> Result<(), StoreError> {
+    fn app(
+        &mut self,
+        app: OAuthApp,
+        hash: ContentHash,
+        document: String,
+    ) -> Result<(), StoreError> {
         let prev = self.snap.apps.get(&app.external_id);
         if let Some(p) = prev.filter(|p| !p.removed && p.hash == hash) {
             // Same content: only the activity timestamp moved.
@@ -261,9 +285,6 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
             self.stats.rows_written += 1;
             return Ok(());
         }
-        let mut document_app = app.clone();
-        document_app.last_used_at = None;
-        let document = String::from_utf8_lossy(&canonical_json(&document_app)).into_owned();
         let version = prev.map_or(1, |p| p.version + 1);
         let row = app_row(&app, &hash, version, self.now);
         let id = match prev {

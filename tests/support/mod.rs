@@ -1,6 +1,7 @@
 //! Shared test support: an isolated database per test on every available backend, and a way
 //! to run the real `oauth-audit` binary against it.
-#![allow(dead_code)]
+// Test helpers fail the test by panicking, like the tests that call them.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
@@ -82,11 +83,11 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = &self.pg_admin {
-            if let Ok(mut conn) = PgConnection::establish(admin) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn);
-            }
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(mut conn) = PgConnection::establish(admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn);
         }
     }
 }

@@ -12,17 +12,8 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn read(dir: &Path) -> Result<(Vec<OAuthApp>, Vec<crate::model::Grant>), ConnectorError> {
-    let (mut apps, mut grants) = (Vec::new(), Vec::new());
-    import(dir, &mut |item| {
-        match item {
-            InventoryItem::App(a) => apps.push(*a),
-            InventoryItem::Grant(g) => grants.push(g),
-            InventoryItem::TenantPolicy(_) => {}
-        }
-        Ok(())
-    })?;
-    Ok((apps, grants))
+fn read(path: &Path) -> Result<(Vec<OAuthApp>, Vec<crate::model::Grant>), ConnectorError> {
+    crate::file::read_all(crate::Provider::Entra, path).map(|inv| (inv.apps, inv.grants))
 }
 
 fn by_name<'a>(apps: &'a [OAuthApp], name: &str) -> &'a OAuthApp {

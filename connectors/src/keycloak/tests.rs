@@ -3,26 +3,15 @@ use std::path::PathBuf;
 use super::*;
 use crate::model::{
     AppKind, ClientType, CredentialKind, GrantType, Lifetime, OAuthApp, PkceStatus, PolicySource,
-    Principal, TenantPolicy,
+    Principal,
 };
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keycloak/realm-export.json")
 }
 
-fn read(
-    path: &Path,
-) -> Result<(Vec<OAuthApp>, Vec<crate::model::Grant>, Vec<TenantPolicy>), ConnectorError> {
-    let (mut apps, mut grants, mut policies) = (Vec::new(), Vec::new(), Vec::new());
-    import(path, &mut |item| {
-        match item {
-            InventoryItem::App(a) => apps.push(*a),
-            InventoryItem::Grant(g) => grants.push(g),
-            InventoryItem::TenantPolicy(p) => policies.push(p),
-        }
-        Ok(())
-    })?;
-    Ok((apps, grants, policies))
+fn read(path: &Path) -> Result<crate::file::Inventory, ConnectorError> {
+    crate::file::read_all(crate::Provider::Keycloak, path)
 }
 
 fn client<'a>(apps: &'a [OAuthApp], id: &str) -> &'a OAuthApp {
@@ -33,7 +22,7 @@ fn client<'a>(apps: &'a [OAuthApp], id: &str) -> &'a OAuthApp {
 
 #[test]
 fn a_confidential_client_has_its_flows_secret_date_and_lifetimes_but_never_the_secret() {
-    let (apps, _, _) = read(&fixture()).unwrap();
+    let apps = read(&fixture()).unwrap().apps;
     assert_eq!(apps.len(), 4);
     let crm = client(&apps, "crm-backend");
     assert_eq!(
@@ -81,7 +70,7 @@ fn a_confidential_client_has_its_flows_secret_date_and_lifetimes_but_never_the_s
 
 #[test]
 fn public_clients_are_native_or_spa_with_pkce_from_the_attribute() {
-    let (apps, _, _) = read(&fixture()).unwrap();
+    let apps = read(&fixture()).unwrap().apps;
     let console = client(&apps, "account-console");
     assert_eq!(
         (console.client_type, console.pkce.status),
@@ -137,7 +126,11 @@ fn a_client_policy_with_pkce_enforcer_makes_pkce_required() {
 
 #[test]
 fn consents_and_registration_policy_are_read() {
-    let (apps, grants, policies) = read(&fixture()).unwrap();
+    let crate::file::Inventory {
+        apps,
+        grants,
+        policies,
+    } = read(&fixture()).unwrap();
     assert_eq!(grants.len(), 1);
     assert_eq!(
         grants[0].app_external_id,

@@ -41,22 +41,26 @@ pub fn canonical_json<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 
 /// SHA-256 over the canonical JSON of a normalized value.
 pub fn content_hash<T: Serialize + ?Sized>(value: &T) -> ContentHash {
-    // Serialize into a reused buffer, then hash once: hashing serde's many small writes one
-    // by one costs more than the copy.
     thread_local! {
         static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     BUF.with(|buf| {
         let mut buf = buf.borrow_mut();
-        buf.clear();
-        // Writing into a Vec cannot fail, and model types always serialize.
-        let _ = serde_json::to_writer(&mut *buf, value);
-        let hash = ContentHash(Sha256::digest(buf.as_slice()).into());
+        let hash = canonical_json_into(value, &mut buf);
         if buf.capacity() > 1 << 20 {
             *buf = Vec::new();
         }
         hash
     })
+}
+
+/// Write the canonical JSON of a normalized value into `buf` (replacing its contents) and
+/// return its content hash: for callers that need both, without serializing twice.
+pub fn canonical_json_into<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) -> ContentHash {
+    buf.clear();
+    // Writing into a Vec cannot fail, and model types always serialize.
+    let _ = serde_json::to_writer(&mut *buf, value);
+    ContentHash(Sha256::digest(buf.as_slice()).into())
 }
 
 /// Rebuild a JSON value with every object's keys in sorted order, whatever map type

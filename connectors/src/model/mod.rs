@@ -16,7 +16,9 @@ pub use app::{
     AppKind, ClientType, Credential, CredentialKind, FieldNote, GrantType, NoteKind, OAuthApp,
     Ownership, PkceMethod, PkcePolicy, PkceStatus, Publisher, RedirectKind, RedirectUri,
 };
-pub use canonical::{ContentHash, canonical_json, canonicalize_value, content_hash};
+pub use canonical::{
+    ContentHash, canonical_json, canonical_json_into, canonicalize_value, content_hash,
+};
 pub use grant::{ConsentType, Grant, GrantKind, Principal};
 pub use policy::{Lifetime, PolicySource, Setting, TenantPolicy, TokenPolicy, UserConsentPolicy};
 

@@ -10,17 +10,8 @@ fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/okta/basic")
 }
 
-fn read(dir: &Path) -> Result<(Vec<OAuthApp>, Vec<crate::model::Grant>), ConnectorError> {
-    let (mut apps, mut grants) = (Vec::new(), Vec::new());
-    import(dir, &mut |item| {
-        match item {
-            InventoryItem::App(a) => apps.push(*a),
-            InventoryItem::Grant(g) => grants.push(g),
-            InventoryItem::TenantPolicy(_) => {}
-        }
-        Ok(())
-    })?;
-    Ok((apps, grants))
+fn read(path: &Path) -> Result<(Vec<OAuthApp>, Vec<crate::model::Grant>), ConnectorError> {
+    crate::file::read_all(crate::Provider::Okta, path).map(|inv| (inv.apps, inv.grants))
 }
 
 #[test]
