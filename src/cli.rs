@@ -170,15 +170,19 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let config = load_config(path.as_deref())?;
             let selected = collector::select_tenants(&config, &tenants).map_err(config_error)?;
             let store = open_store(&config)?;
-            let report = runtime()?.block_on(async {
-                interrupt_unfinished(&store, &clock)?;
-                collector::run_scan(&store, &config, clock.clone(), Trigger::Cli, selected)
-                    .await
-                    .map_err(|e| match e {
-                        ScanError::UnknownTenant(_) => config_error(e),
-                        ScanError::Store(_) => runtime_error(e),
-                    })
-            })?;
+            // Unlike `serve`, a one-off scan leaves other processes' running scans alone.
+            let report = runtime()?
+                .block_on(collector::run_scan(
+                    &store,
+                    &config,
+                    clock.clone(),
+                    Trigger::Cli,
+                    selected,
+                ))
+                .map_err(|e| match e {
+                    ScanError::UnknownTenant(_) => config_error(e),
+                    ScanError::Store(_) => runtime_error(e),
+                })?;
             print_scan(&report);
             Ok(if report.status == ScanStatus::Succeeded {
                 0
@@ -234,8 +238,8 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
         println!("oauth-audit listening on http://{addr}");
         if demo {
             eprintln!(
-                "demo mode: sample tenants, no login; database {}",
-                config.database.url
+                "demo mode: sample tenants, no login; {} database",
+                store.backend().as_str()
             );
         }
         if demo || config.schedule.run_on_start {

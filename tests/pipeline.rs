@@ -338,3 +338,83 @@ fn a_failing_tenant_keeps_its_inventory_and_goes_stale_while_another_succeeds() 
         );
     }
 }
+
+#[test]
+fn two_scans_of_one_tenant_cannot_both_store_their_collection() {
+    use connectors::model::{
+        ConsentType, Grant, GrantKind, OAuthApp, Principal, canonical_json_into,
+    };
+    use oauth_audit::store::inventory::{AppChange, ApplyContext, grant_digest, grant_hash};
+
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let store = db.store();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-24T02:00:00Z")
+            .unwrap()
+            .to_utc();
+        let tenant = store.ensure_tenant("race", "okta", "file", now).unwrap();
+        let mut app = OAuthApp::new(connectors::Provider::Okta, "0oa1", "Payroll");
+        app.normalize();
+        let mut buf = Vec::new();
+        let hash = canonical_json_into(&app, &mut buf);
+        let change = AppChange {
+            app,
+            hash,
+            document: String::from_utf8(buf).unwrap(),
+        };
+        let grant = Grant {
+            external_id: Some("oag1".into()),
+            app_external_id: "0oa1".into(),
+            principal: Principal::User {
+                id: "00u1".into(),
+                email: None,
+                display_name: None,
+            },
+            resource: None,
+            scopes: vec!["offline_access".into()],
+            consent_type: ConsentType::User,
+            kind: GrantKind::Delegated,
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+        };
+        // Two processes take their snapshots before either stores.
+        let first = store.load_snapshot(&tenant).unwrap();
+        let second = store.load_snapshot(&tenant).unwrap();
+        let apply = |snap, scan| {
+            let ctx = ApplyContext {
+                scan_id: scan,
+                now,
+                apps_seen: 1,
+                grants_seen: 1,
+                credentials_seen: 0,
+                policy: None,
+            };
+            let grants = vec![Ok((
+                grant.clone(),
+                grant_digest(&grant),
+                grant_hash(&grant),
+            ))];
+            store.apply_inventory(
+                snap,
+                &ctx,
+                vec![Ok(change.clone())].into_iter(),
+                grants.into_iter(),
+            )
+        };
+        let scan_a = store.start_scan("cli", 1, now).unwrap();
+        let scan_b = store.start_scan("cli", 1, now).unwrap();
+        apply(&first, scan_a).unwrap();
+        let err = apply(&second, scan_b).unwrap_err();
+        assert!(
+            matches!(err, oauth_audit::store::StoreError::Conflict(_)),
+            "[{backend:?}] {err}"
+        );
+        let counts = store.inventory_counts(tenant.id).unwrap();
+        assert_eq!(
+            (counts.apps, counts.grants, counts.app_versions),
+            (1, 1, 1),
+            "[{backend:?}] nothing stored twice"
+        );
+    }
+}

@@ -85,7 +85,12 @@ impl Spool {
         ),
         StoreError,
     > {
-        let Spool { apps, grants, .. } = self;
+        let Spool {
+            apps,
+            grants,
+            app_count,
+            grant_count,
+        } = self;
         let mut apps = apps.into_inner().map_err(|e| spool_err(e.error()))?;
         let mut grants = grants.into_inner().map_err(|e| spool_err(e.error()))?;
         apps.seek(SeekFrom::Start(0)).map_err(spool_err)?;
@@ -96,7 +101,7 @@ impl Spool {
         let grants = BufReader::with_capacity(1 << 16, grants)
             .lines()
             .map(|line| parse_grant(&line.map_err(spool_err)?));
-        Ok((read_ahead(apps), read_ahead(grants)))
+        Ok((read_ahead(apps, app_count), read_ahead(grants, grant_count)))
     }
 }
 
@@ -149,11 +154,13 @@ fn parse_grant(line: &str) -> Result<(Grant, GrantDigest, GrantHash), StoreError
 }
 
 /// Run `items` on a background thread, a bounded number of batches ahead of the consumer.
-/// When the consumer stops early, the thread stops at its next send.
+/// When the consumer stops early, the thread stops at its next send. If the thread ends before
+/// delivering `expected` items, the consumer gets an error rather than a silently short input.
 fn read_ahead<T: Send + 'static>(
-    items: impl Iterator<Item = T> + Send + 'static,
-) -> impl Iterator<Item = T> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
+    items: impl Iterator<Item = Result<T, StoreError>> + Send + 'static,
+    expected: u64,
+) -> impl Iterator<Item = Result<T, StoreError>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, StoreError>>>(4);
     std::thread::spawn(move || {
         let mut batch = Vec::with_capacity(READ_AHEAD_BATCH);
         for item in items {
@@ -173,5 +180,23 @@ fn read_ahead<T: Send + 'static>(
             let _ = tx.send(batch);
         }
     });
-    rx.into_iter().flatten()
+    let mut received = 0u64;
+    let mut checked = false;
+    rx.into_iter()
+        .flatten()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .filter_map(move |item| match item {
+            Some(item) => {
+                received += 1;
+                Some(item)
+            }
+            None if !checked && received != expected => {
+                checked = true;
+                Some(Err(spool_err(format!(
+                    "the spool reader stopped after {received} of {expected} items"
+                ))))
+            }
+            None => None,
+        })
 }

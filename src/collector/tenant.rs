@@ -158,7 +158,7 @@ pub async fn run_tenant(
         Err(_) => 0,
     };
     if let Err(e) = &outcome {
-        let message = e.to_string();
+        let message = error_text(&e.to_string());
         report.status = if matches!(e, TenantError::Partial(_)) {
             ScanStatus::Partial
         } else {
@@ -244,4 +244,28 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Spool(format!("store task ended: {e}")))?
+}
+
+/// Error text as stored and logged: provider data can reach it (serde quotes the values it
+/// rejects), so control characters go and the length is bounded.
+fn error_text(message: &str) -> String {
+    let clean: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    connectors::redact::bound_str(&clean, 2048)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_text_is_one_bounded_line() {
+        let text = super::error_text(&format!("bad\nline\r{}", "x".repeat(5000)));
+        assert!(!text.contains('\n') && !text.contains('\r'));
+        assert!(
+            text.len() < 2100 && text.ends_with("bytes cut]"),
+            "{}",
+            &text[text.len() - 30..]
+        );
+    }
 }

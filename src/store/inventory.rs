@@ -21,7 +21,7 @@ use super::inventory_sql::{
 };
 use super::schema::{apps, grants};
 use super::tenants::TenantRow;
-use super::{Store, StoreError, to_db};
+use super::{DbConn, Store, StoreError, to_db};
 use crate::with_conn;
 
 /// A grant's identity in its tenant: 128 bits of SHA-256 over its natural key.
@@ -88,6 +88,8 @@ pub struct Snapshot {
     /// Whether the tenant has a baseline; the first collection records one event, not one per item.
     pub baselined: bool,
     pub last_success_at: Option<NaiveDateTime>,
+    /// The scan whose collection the snapshot reflects; an apply checks it is still current.
+    pub last_success_scan_id: Option<i64>,
     pub apps: HashMap<String, PrevApp>,
     pub grants: HashMap<GrantDigest, PrevGrant>,
 }
@@ -137,6 +139,7 @@ impl Store {
             tenant_id: tenant.id,
             baselined: tenant.baselined_at.is_some(),
             last_success_at: tenant.last_success_at,
+            last_success_scan_id: tenant.last_success_scan_id,
             ..Snapshot::default()
         };
         let mut conn = self.conn()?;
@@ -180,8 +183,22 @@ impl Store {
         A: Iterator<Item = Result<AppChange, StoreError>>,
         G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
-        let mut conn = self.conn()?;
-        with_conn!(&mut conn, c => c.transaction(|c| Apply::new(c, snap, ctx).run(apps, grants)))
+        // The transaction first checks that no other scan stored this tenant since the
+        // snapshot was taken (two processes scanning one tenant); SQLite takes the write lock
+        // at BEGIN IMMEDIATE, PostgreSQL locks the tenant row.
+        match &mut self.conn()? {
+            DbConn::Sqlite(c) => {
+                let _turn = self
+                    .sqlite_apply
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                c.immediate_transaction(|c| Apply::new(c, snap, ctx).run(apps, grants))
+            }
+            DbConn::Postgres(c) => {
+                let c: &mut diesel::pg::PgConnection = c;
+                c.transaction(|c| Apply::new(c, snap, ctx).run(apps, grants))
+            }
+        }
     }
 }
 
@@ -220,6 +237,13 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
         A: Iterator<Item = Result<AppChange, StoreError>>,
         G: Iterator<Item = Result<(Grant, GrantDigest, GrantHash), StoreError>>,
     {
+        let current = self.w.lock_tenant(self.snap.tenant_id)?;
+        if current != self.snap.last_success_scan_id {
+            return Err(StoreError::Conflict(format!(
+                "tenant {} was stored by scan {current:?} while this scan was collecting; its result is discarded",
+                self.snap.tenant_id
+            )));
+        }
         for item in apps {
             let AppChange {
                 app,

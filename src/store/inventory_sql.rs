@@ -97,6 +97,8 @@ pub type RemovedRow = (i64, i64, String);
 
 /// Every write the inventory apply makes.
 pub trait InventoryWriter {
+    /// The tenant's `last_success_scan_id`, locking the tenant row until the transaction ends.
+    fn lock_tenant(&mut self, tenant_id: i64) -> QueryResult<Option<i64>>;
     fn insert_app(
         &mut self,
         tenant_id: i64,
@@ -147,6 +149,10 @@ pub trait InventoryWriter {
 macro_rules! impl_inventory_writer {
     ($conn:ty) => {
         impl InventoryWriter for $conn {
+            fn lock_tenant(&mut self, tenant_id: i64) -> QueryResult<Option<i64>> {
+                TenantLock::lock(self, tenant_id)
+            }
+
             fn insert_app(
                 &mut self,
                 tenant_id: i64,
@@ -369,3 +375,28 @@ macro_rules! impl_inventory_writer {
 
 impl_inventory_writer!(diesel::sqlite::SqliteConnection);
 impl_inventory_writer!(diesel::pg::PgConnection);
+
+/// Reading the tenant row under a lock, the one statement that differs by backend.
+trait TenantLock {
+    fn lock(&mut self, tenant_id: i64) -> QueryResult<Option<i64>>;
+}
+
+impl TenantLock for diesel::sqlite::SqliteConnection {
+    fn lock(&mut self, tenant_id: i64) -> QueryResult<Option<i64>> {
+        // The IMMEDIATE transaction already holds SQLite's single write lock.
+        tenants::table
+            .find(tenant_id)
+            .select(tenants::last_success_scan_id)
+            .first(self)
+    }
+}
+
+impl TenantLock for diesel::pg::PgConnection {
+    fn lock(&mut self, tenant_id: i64) -> QueryResult<Option<i64>> {
+        tenants::table
+            .find(tenant_id)
+            .select(tenants::last_success_scan_id)
+            .for_update()
+            .first(self)
+    }
+}

@@ -33,6 +33,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// Another process changed the data this operation was based on.
+    #[error("{0}")]
+    Conflict(String),
     #[error("spool file: {0}")]
     Spool(String),
 }
@@ -41,14 +44,15 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: DbPool,
+    /// SQLite has one writer at a time: large inventory applies take turns here instead of
+    /// timing out on the database's busy handler.
+    sqlite_apply: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Store {
     /// Connect to `url` (a SQLite path or a `postgres://` URL) and apply pending migrations.
     pub fn open(url: &str, pool_size: u32) -> Result<Store, StoreError> {
-        let store = Store {
-            pool: DbPool::open(url, pool_size)?,
-        };
+        let store = Store::connect(url, pool_size)?;
         store.migrate()?;
         Ok(store)
     }
@@ -57,6 +61,7 @@ impl Store {
     pub fn connect(url: &str, pool_size: u32) -> Result<Store, StoreError> {
         Ok(Store {
             pool: DbPool::open(url, pool_size)?,
+            sqlite_apply: Default::default(),
         })
     }
 

@@ -41,6 +41,10 @@ struct NewTenantRow<'a> {
 
 impl Store {
     /// The tenant named `name`, created if new; its provider and source follow the config.
+    ///
+    /// Two single statements rather than a read-then-write transaction: on SQLite in WAL mode a
+    /// read transaction cannot take the write lock once another writer has committed, while
+    /// each statement here simply waits its turn.
     pub fn ensure_tenant(
         &self,
         name: &str,
@@ -49,25 +53,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TenantRow, StoreError> {
         let mut conn = self.conn()?;
-        with_conn!(&mut conn, c => c.transaction(|c| {
-            let existing = tenants::table
-                .filter(tenants::name.eq(name))
-                .select(TenantRow::as_select())
-                .first(c)
-                .optional()?;
-            match existing {
-                Some(t) if t.provider == provider && t.source == source => Ok(t),
-                Some(t) => diesel::update(tenants::table.find(t.id))
-                    .set((tenants::provider.eq(provider), tenants::source.eq(source)))
-                    .returning(TenantRow::as_returning())
-                    .get_result(c),
-                None => diesel::insert_into(tenants::table)
-                    .values(NewTenantRow { name, provider, source, created_at: to_db(now), stale: false })
-                    .returning(TenantRow::as_returning())
-                    .get_result(c),
-            }
-        }))
-        .map_err(StoreError::from)
+        let row = with_conn!(&mut conn, c => {
+            diesel::insert_into(tenants::table)
+                .values(NewTenantRow { name, provider, source, created_at: to_db(now), stale: false })
+                .on_conflict(tenants::name)
+                .do_nothing()
+                .execute(c)?;
+            diesel::update(tenants::table.filter(tenants::name.eq(name)))
+                .set((tenants::provider.eq(provider), tenants::source.eq(source)))
+                .returning(TenantRow::as_returning())
+                .get_result(c)
+        })?;
+        Ok(row)
     }
 
     pub fn tenant_by_name(&self, name: &str) -> Result<Option<TenantRow>, StoreError> {
