@@ -25,6 +25,24 @@ fn edit_page(path: &Path, f: impl FnOnce(&mut Vec<Value>)) {
     write_json(path, &page);
 }
 
+/// A database and a config with one Entra file tenant per name, each a copy of the basic
+/// fixture in a directory named after it.
+fn entra_tenants(backend: Backend, names: &[&str]) -> (TestDb, tempfile::TempDir) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let exports: Vec<std::path::PathBuf> = names.iter().map(|n| dir.path().join(n)).collect();
+    for export in &exports {
+        copy_dir(&fixture("entra/basic"), export);
+    }
+    let tenants: Vec<(&str, &str, &Path)> = names
+        .iter()
+        .zip(&exports)
+        .map(|(n, e)| (*n, "entra", e.as_path()))
+        .collect();
+    write_config(dir.path(), &db.url, &tenants);
+    (db, dir)
+}
+
 fn scan(dir: &Path, backend: Backend) -> std::process::Output {
     let out = oauth_audit(dir, &["scan"]);
     eprintln!(
@@ -61,11 +79,7 @@ fn new_sp(id: &str, app_id: &str, name: &str) -> Value {
 #[test]
 fn baseline_then_unchanged_rescan_writes_no_versions_and_no_events() {
     for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
-        let export = dir.path().join("entra");
-        copy_dir(&fixture("entra/basic"), &export);
-        write_config(dir.path(), &db.url, &[("contoso", "entra", &export)]);
+        let (db, dir) = entra_tenants(backend, &["contoso"]);
 
         let first = scan(dir.path(), backend);
         assert_eq!(first.status.code(), Some(0), "[{backend:?}] first scan");
@@ -125,11 +139,8 @@ fn baseline_then_unchanged_rescan_writes_no_versions_and_no_events() {
 #[test]
 fn a_modified_export_yields_exactly_the_expected_events() {
     for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
-        let export = dir.path().join("entra");
-        copy_dir(&fixture("entra/basic"), &export);
-        write_config(dir.path(), &db.url, &[("contoso", "entra", &export)]);
+        let (db, dir) = entra_tenants(backend, &["contoso"]);
+        let export = dir.path().join("contoso");
         assert_eq!(scan(dir.path(), backend).status.code(), Some(0));
 
         // A user revokes their consent, the admin consent loses Mail.Read, the SPA gets a new
@@ -237,16 +248,8 @@ fn a_modified_export_yields_exactly_the_expected_events() {
 #[test]
 fn a_failing_tenant_keeps_its_inventory_and_goes_stale_while_another_succeeds() {
     for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
+        let (db, dir) = entra_tenants(backend, &["alpha", "beta"]);
         let (alpha, beta) = (dir.path().join("alpha"), dir.path().join("beta"));
-        copy_dir(&fixture("entra/basic"), &alpha);
-        copy_dir(&fixture("entra/basic"), &beta);
-        write_config(
-            dir.path(),
-            &db.url,
-            &[("alpha", "entra", &alpha), ("beta", "entra", &beta)],
-        );
         assert_eq!(scan(dir.path(), backend).status.code(), Some(0));
         let store = db.store();
         let a = store.tenant_by_name("alpha").unwrap().unwrap();

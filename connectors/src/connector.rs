@@ -86,29 +86,34 @@ impl ItemSink {
 
     /// Send what is buffered.
     pub async fn flush(&mut self) -> Result<(), ConnectorError> {
-        if self.buf.is_empty() {
-            return Ok(());
+        match self.full_batch()? {
+            Some((tx, batch)) => tx.send(batch).await.map_err(|_| closed()),
+            None => Ok(()),
         }
-        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
-        self.tx
-            .as_ref()
-            .ok_or_else(closed)?
-            .send(batch)
-            .await
-            .map_err(|_| closed())
     }
 
     /// Send what is buffered, from a blocking thread.
     pub fn blocking_flush(&mut self) -> Result<(), ConnectorError> {
-        if self.buf.is_empty() {
-            return Ok(());
+        match self.full_batch()? {
+            Some((tx, batch)) => tx.blocking_send(batch).map_err(|_| closed()),
+            None => Ok(()),
         }
-        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
-        self.tx
-            .as_ref()
-            .ok_or_else(closed)?
-            .blocking_send(batch)
-            .map_err(|_| closed())
+    }
+
+    /// The buffered items, if any, and the channel to send them on.
+    #[allow(clippy::type_complexity)]
+    fn full_batch(
+        &mut self,
+    ) -> Result<Option<(mpsc::Sender<Vec<InventoryItem>>, Vec<InventoryItem>)>, ConnectorError>
+    {
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let tx = self.tx.clone().ok_or_else(closed)?;
+        Ok(Some((
+            tx,
+            std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH)),
+        )))
     }
 
     /// Move the sink out (for example into a blocking task), leaving a closed one behind.
