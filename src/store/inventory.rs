@@ -244,6 +244,7 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
                 self.snap.tenant_id
             )));
         }
+        let started = std::time::Instant::now();
         for item in apps {
             let AppChange {
                 app,
@@ -253,12 +254,21 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
             self.app(app, hash, document)?;
         }
         self.flush_app_rows()?;
+        let apps_done = started.elapsed();
         for grant in grants {
             let (grant, digest, hash) = grant?;
             self.grant(grant, digest, hash)?;
         }
         self.flush_grants()?;
+        let grants_done = started.elapsed();
         self.removals()?;
+        tracing::debug!(
+            tenant_id = self.snap.tenant_id,
+            apps_ms = apps_done.as_millis() as u64,
+            grants_ms = (grants_done - apps_done).as_millis() as u64,
+            removals_ms = (started.elapsed() - grants_done).as_millis() as u64,
+            "inventory applied"
+        );
         if !self.snap.baselined {
             let details = json!({
                 "apps": self.ctx.apps_seen, "grants": self.ctx.grants_seen, "credentials": self.ctx.credentials_seen,

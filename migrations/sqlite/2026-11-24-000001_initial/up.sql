@@ -67,8 +67,8 @@ CREATE TABLE apps (
     updated_at TIMESTAMP NOT NULL,
     UNIQUE (tenant_id, external_id)
 );
-CREATE INDEX apps_client_id ON apps (client_id);
-CREATE INDEX apps_publisher ON apps (publisher_name);
+-- Indexes for lookups by client id or publisher come with the queries that use them (API,
+-- vendor view): every index costs each app insert a random B-tree update.
 
 CREATE TABLE app_versions (
     id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
