@@ -128,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     tracing_subscriber::fmt()
-        .with_env_filter("info")
+        .with_env_filter("info,oauth_audit::store=debug")
         .with_writer(std::io::stderr)
         .init();
     let (apps, sps, grants) = (
