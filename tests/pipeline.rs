@@ -70,6 +70,10 @@ fn event_kinds(
     kinds
 }
 
+fn event_counts(kinds: &[(&str, usize)]) -> BTreeMap<String, usize> {
+    kinds.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
 fn new_sp(id: &str, app_id: &str, name: &str) -> Value {
     json!({"id": id, "appId": app_id, "displayName": name, "accountEnabled": true,
            "appOwnerOrganizationId": "0b0b0b0b-1111-4222-8333-444444444444", "publisherName": "Survey Co",
@@ -175,16 +179,13 @@ fn a_modified_export_yields_exactly_the_expected_events() {
         let store = db.store();
         let tenant = store.tenant_by_name("contoso").unwrap().unwrap();
         let scan_id = store.recent_scans(1).unwrap()[0].id;
-        let expected: BTreeMap<String, usize> = [
+        let expected = event_counts(&[
             ("app_added", 1),
             ("app_changed", 1),
             ("credential_added", 1),
             ("grant_removed", 1),
             ("scopes_changed", 1),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+        ]);
         assert_eq!(
             event_kinds(&store, tenant.id, scan_id),
             expected,
@@ -227,10 +228,7 @@ fn a_modified_export_yields_exactly_the_expected_events() {
         });
         assert_eq!(scan(dir.path(), backend).status.code(), Some(0));
         let scan_id = store.recent_scans(1).unwrap()[0].id;
-        let expected: BTreeMap<String, usize> = [("app_removed", 1), ("grant_removed", 2)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let expected = event_counts(&[("app_removed", 1), ("grant_removed", 2)]);
         assert_eq!(
             event_kinds(&store, tenant.id, scan_id),
             expected,
