@@ -11,5 +11,6 @@ pub mod clock;
 pub mod collector;
 pub mod config;
 pub mod demo;
+pub mod rules;
 pub mod store;
 pub mod web;

@@ -370,6 +370,7 @@ fn two_scans_of_one_tenant_cannot_both_store_their_collection() {
                 id: "00u1".into(),
                 email: None,
                 display_name: None,
+                active: None,
             },
             resource: None,
             scopes: vec!["offline_access".into()],

@@ -14,6 +14,7 @@ pub mod json_stream;
 pub mod model;
 pub mod provider;
 pub mod redact;
+pub mod secret_digest;
 
 pub mod entra;
 pub mod keycloak;

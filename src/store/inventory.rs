@@ -610,6 +610,7 @@ fn grant_row(
             id,
             email,
             display_name,
+            ..
         } => ("user", Some(id), email, display_name),
         Principal::Other { id, display_name } => ("other", Some(id), None, display_name),
     };

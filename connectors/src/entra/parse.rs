@@ -398,6 +398,7 @@ fn secret(app_id: &str, c: &PasswordCredential) -> Credential {
         expires_at: c.end_date_time,
         never_expires: false,
         fingerprint: Credential::fingerprint_of(&["entra", app_id, "secret", key]),
+        secret_digest: None,
     }
 }
 
@@ -416,6 +417,7 @@ fn certificate(app_id: &str, c: &KeyCredential) -> Credential {
         expires_at: c.end_date_time,
         never_expires: false,
         fingerprint: Credential::fingerprint_of(&["entra", app_id, "certificate", identity]),
+        secret_digest: None,
     }
 }
 
@@ -439,6 +441,7 @@ fn default_token_policy(spa: bool) -> crate::model::TokenPolicy {
         refresh_token_rotation: Some(Setting::new(true, d)),
         refresh_token_reuse_detection: None,
         session_lifetime: None,
+        ..Default::default()
     }
 }
 
@@ -487,6 +490,7 @@ pub fn delegated_grant(
                 id,
                 email: None,
                 display_name: None,
+                active: None,
             },
             ConsentType::User,
         ),

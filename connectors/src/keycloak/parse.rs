@@ -338,6 +338,12 @@ pub fn parse_client(client: &Value, realm: &RealmSettings) -> Result<OAuthApp, C
                     .map(|c| c.timestamp().to_string())
                     .unwrap_or_default(),
             ]),
+            // Full exports carry the secret; partial exports mask it with asterisks.
+            secret_digest: client
+                .get("secret")
+                .and_then(Value::as_str)
+                .filter(|s| kind == CredentialKind::Secret && !s.chars().all(|c| c == '*'))
+                .and_then(crate::secret_digest::digest),
         });
         app.note_unknown(
             "credentials",
@@ -461,6 +467,7 @@ pub fn parse_consent(
                 .get("username")
                 .and_then(Value::as_str)
                 .map(|s| bound_str(s, MAX_NAME)),
+            active: user.get("enabled").and_then(Value::as_bool),
         },
         resource: None,
         scopes: consent

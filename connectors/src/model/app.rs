@@ -43,6 +43,24 @@ pub struct OAuthApp {
     pub owners: Vec<String>,
     /// Where a value was inferred, and why a value is unknown.
     pub notes: Vec<FieldNote>,
+    /// OIDC/OAuth response types the client may request (`code`, `token`, `id_token`,
+    /// `code id_token`, ...), when the provider states them. Empty = not stated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_types: Vec<String>,
+    /// RFC 7591 `token_endpoint_auth_method` (`none`, `client_secret_basic`,
+    /// `client_secret_post`, `private_key_jwt`, `tls_client_auth`, ...), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+    /// Whether a network restriction binds this app's tokens (Salesforce IP enforcement, Okta
+    /// network zone, Entra workload-identity conditional access). `None` = not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_restricted: Option<bool>,
+    /// Whether the client was registered dynamically per instance (RFC 7591).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamically_registered: Option<bool>,
+    /// The subset of `owners` known to be disabled or deleted in the directory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inactive_owners: Vec<String>,
     /// The provider's own object, redacted of anything secret-like: the evidence behind the model.
     pub raw: serde_json::Value,
 }
@@ -75,6 +93,11 @@ impl OAuthApp {
             requested_scopes: Vec::new(),
             owners: Vec::new(),
             notes: Vec::new(),
+            response_types: Vec::new(),
+            token_endpoint_auth_method: None,
+            network_restricted: None,
+            dynamically_registered: None,
+            inactive_owners: Vec::new(),
             raw: serde_json::Value::Null,
         }
     }
@@ -122,6 +145,10 @@ impl OAuthApp {
         self.owners.dedup();
         self.notes.sort();
         self.notes.dedup();
+        self.response_types.sort();
+        self.response_types.dedup();
+        self.inactive_owners.sort();
+        self.inactive_owners.dedup();
     }
 }
 
@@ -276,6 +303,11 @@ pub struct Credential {
     pub never_expires: bool,
     /// SHA-256 (hex) over the credential's public identity (thumbprint or key id), never the secret.
     pub fingerprint: String,
+    /// For secrets whose value the provider returns (Okta, Auth0, Keycloak): an HMAC-SHA-256 of
+    /// the value under this installation's key (see [`crate::secret_digest`]), so reuse across
+    /// apps is detectable (SECRET-010) without ever storing the secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

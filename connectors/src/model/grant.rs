@@ -59,6 +59,9 @@ pub enum Principal {
         id: String,
         email: Option<String>,
         display_name: Option<String>,
+        /// `Some(false)` when the directory says the user is disabled, suspended or deleted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        active: Option<bool>,
     },
     /// Another non-human identity (a service principal or a group).
     Other {

@@ -50,6 +50,16 @@ pub struct TokenPolicy {
     pub refresh_token_rotation: Option<Setting<bool>>,
     pub refresh_token_reuse_detection: Option<Setting<bool>>,
     pub session_lifetime: Option<Setting<Lifetime>>,
+    /// How long an already-rotated refresh token is still accepted (Auth0 `leeway`, Okta grace
+    /// period, Keycloak reuse), in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_reuse_interval: Option<Setting<u64>>,
+    /// Whether tokens are sender-constrained (DPoP, RFC 9449, or mTLS, RFC 8705).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_constrained: Option<Setting<bool>>,
+    /// Authorization code lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_code_lifetime: Option<Setting<Lifetime>>,
 }
 
 /// Tenant-wide settings that shape what apps can obtain.
@@ -61,6 +71,10 @@ pub struct TenantPolicy {
     pub third_party_apps_restricted: Option<bool>,
     /// Whether anyone may register clients dynamically (Keycloak anonymous client registration).
     pub open_dynamic_registration: Option<bool>,
+    /// `code_challenge_methods_supported` from the authorization server metadata (RFC 8414),
+    /// for self-hosted or custom servers whose metadata we read. `None` = not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkce_methods_advertised: Option<Vec<String>>,
     /// Provider settings that informed the fields above, redacted.
     pub raw: serde_json::Value,
 }

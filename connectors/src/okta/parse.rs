@@ -201,6 +201,7 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
             expires_at: None,
             never_expires: false,
             fingerprint: Credential::fingerprint_of(&["okta", &a.id, "client_secret"]),
+            secret_digest: None,
         });
         app.note_unknown("credentials", "secret dates are read from /api/v1/apps/{id}/credentials/secrets, which the app object does not include");
     }
@@ -215,6 +216,7 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
             expires_at: None,
             never_expires: false,
             fingerprint: Credential::fingerprint_of(&["okta", &a.id, "jwk", &kid]),
+            secret_digest: None,
         });
     }
 
@@ -307,6 +309,11 @@ pub fn parse_grant(
                 .and_then(|u| u.pointer("/profile/login"))
                 .and_then(Value::as_str)
                 .map(|s| bound_str(s, MAX_NAME)),
+            // Okta user status: ACTIVE, PROVISIONED, ... versus SUSPENDED and DEPROVISIONED.
+            active: user
+                .and_then(|u| u.get("status"))
+                .and_then(Value::as_str)
+                .map(|s| !matches!(s, "SUSPENDED" | "DEPROVISIONED" | "LOCKED_OUT")),
         },
         None => Principal::Tenant,
     };

@@ -1,0 +1,5 @@
+//! SCOPE rules (RULES §3).
+
+use super::Rule;
+
+pub(super) static RULES: &[Rule] = &[];
