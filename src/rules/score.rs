@@ -140,6 +140,16 @@ pub struct Impact {
 }
 
 impl Impact {
+    /// An impact from its two factors.
+    pub fn from_factors(tier: f64, breadth: f64, breadth_reason: &str, w: &Weights) -> Impact {
+        Impact {
+            tier,
+            breadth,
+            breadth_reason: breadth_reason.to_string(),
+            value: (tier * breadth).max(w.min_impact),
+        }
+    }
+
     /// The impact of an app with this privilege.
     pub fn of(p: &Privilege, w: &Weights, broad_user_count: usize) -> Impact {
         let tier = p
@@ -160,12 +170,7 @@ impl Impact {
         } else {
             (w.breadth_no_grants, "no grants")
         };
-        Impact {
-            tier,
-            breadth,
-            breadth_reason: breadth_reason.to_string(),
-            value: (tier * breadth).max(w.min_impact),
-        }
+        Impact::from_factors(tier, breadth, breadth_reason, w)
     }
 }
 

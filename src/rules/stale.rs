@@ -1,5 +1,233 @@
-//! STALE rules (RULES §3).
+//! STALE rules (RULES §3.7): life cycle and offboarding of apps and grants.
 
-use super::Rule;
+use chrono::{DateTime, Duration, Utc};
+use connectors::model::{Grant, Principal};
+use serde_json::{Value, json};
 
-pub(super) static RULES: &[Rule] = &[];
+use super::{AppContext, Check, Family, Hit, Rule, Severity};
+
+/// Most grants listed by name in one finding's evidence; the count says how many in all.
+const MAX_LISTED: usize = 20;
+
+pub(super) static RULES: &[Rule] = &[
+    Rule {
+        id: "STALE-001",
+        family: Family::Stale,
+        title: "Grant unused for more than 90 days",
+        severity: Severity::Medium,
+        checks: "`Grant.last_used` older than 90 days (config `stale_grant_days`), grant not expired. Grants without usage data are not judged.",
+        rationale: "A dormant grant still works for an attacker; a reported Drift victim's token stayed valid weeks after it stopped using the integration.",
+        cites: &["OWASP NHI1", "RFC 9700 §4.14.2", "RFC 7009"],
+        nhi: &["NHI1"],
+        csf: &["PR.AA-05", "ID.AM-08"],
+        fix: "Revoke the grant (and its refresh tokens); the user can re-consent if still needed.",
+        check: Check::App(stale_001),
+    },
+    Rule {
+        id: "STALE-002",
+        family: Family::Stale,
+        title: "App inactive for more than 90 days but still holding credentials or grants",
+        severity: Severity::Medium,
+        checks: "App `last_used` (sign-ins, token issuance) older than 90 days (config `stale_app_days`) and it has active credentials or active grants.",
+        rationale: "Abandoned apps keep working credentials that nobody watches.",
+        cites: &["OWASP NHI1", "Microsoft Entra recommendations (remove unused applications)"],
+        nhi: &["NHI1"],
+        csf: &["ID.AM-08", "PR.AA-01"],
+        fix: "Disable the app, revoke its grants and credentials, and delete it after a grace period.",
+        check: Check::App(stale_002),
+    },
+    Rule {
+        id: "STALE-003",
+        family: Family::Stale,
+        title: "Disabled or uninstalled app whose grants or tokens still work",
+        severity: Severity::High,
+        checks: "`enabled == false` (or removed from the marketplace / uninstalled) while active grants or refresh tokens remain (Salesforce OauthToken rows for an uninstalled connected app, Google tokens for a blocked app).",
+        rationale: "Teams believe access ended when the app was disabled, but tokens remain usable on some platforms until revoked (Salesforce changed its default in September 2025 to block uninstalled connected apps).",
+        cites: &["OWASP NHI1", "RFC 7009", "RFC 6819 §5.2.2.4"],
+        nhi: &["NHI1"],
+        csf: &["GV.SC-10", "PR.AA-05"],
+        fix: "Revoke every token and grant of the app explicitly, then delete the app.",
+        check: Check::App(stale_003),
+    },
+    Rule {
+        id: "STALE-004",
+        family: Family::Stale,
+        title: "App without an accountable owner",
+        severity: Severity::Medium,
+        checks: "`owners` empty, or every owner is disabled/deleted in the directory. Not judged where the provider does not expose owners (the app carries an `owners` unknown note).",
+        rationale: "Nobody will rotate, review or retire the app.",
+        cites: &["OWASP NHI1", "NIST CSF 2.0 PR.AA-01"],
+        nhi: &["NHI1"],
+        csf: &["PR.AA-01", "ID.AM-08"],
+        fix: "Assign at least two active owners (a team, not one person) or retire the app.",
+        check: Check::App(stale_004),
+    },
+    Rule {
+        id: "STALE-005",
+        family: Family::Stale,
+        title: "Grant created by a deactivated user still active",
+        severity: Severity::Medium,
+        checks: "`Grant.principal` is a user who is disabled, suspended or deleted, and the grant is active.",
+        rationale: "Delegated access outlives the person who delegated it.",
+        cites: &["OWASP NHI1", "RFC 9700 §4.14.2"],
+        nhi: &["NHI1"],
+        csf: &["PR.AA-05"],
+        fix: "Revoke the user's grants and tokens as part of offboarding.",
+        check: Check::App(stale_005),
+    },
+    Rule {
+        id: "STALE-006",
+        family: Family::Stale,
+        title: "Long-standing grant never recertified",
+        severity: Severity::Low,
+        checks: "`Grant.created` older than 365 days (config `recertify_days`), `expires == None`, no recorded review.",
+        rationale: "Consent given years ago may no longer match what the business wants.",
+        cites: &["NIST CSF 2.0 PR.AA-05", "OWASP NHI1"],
+        nhi: &["NHI1"],
+        csf: &["PR.AA-05"],
+        fix: "Put the grant into an access review and record the decision.",
+        check: Check::App(stale_006),
+    },
+];
+
+fn older_than(t: Option<DateTime<Utc>>, now: DateTime<Utc>, days: i64) -> bool {
+    t.is_some_and(|t| now - t > Duration::days(days))
+}
+
+/// One grant as evidence: who, which scopes, and the date that fired.
+fn grant_evidence(g: &Grant, date_field: &str, date: Option<DateTime<Utc>>) -> Value {
+    let who = match &g.principal {
+        Principal::Tenant => json!({"type": "tenant"}),
+        Principal::User {
+            id, email, ..
+        } => json!({"type": "user", "id": bound(id), "email": email.as_deref().map(bound)}),
+        Principal::Other { id, .. } => json!({"type": "other", "id": bound(id)}),
+    };
+    json!({
+        "principal": who,
+        "scopes": g.scopes.iter().take(MAX_LISTED).map(|s| bound(s)).collect::<Vec<_>>(),
+        date_field: date,
+    })
+}
+
+fn bound(s: &str) -> String {
+    connectors::redact::bound_str(s, 256)
+}
+
+/// A hit listing at most [`MAX_LISTED`] grants, with the total.
+fn grants_hit<'a>(
+    grants: impl Iterator<Item = &'a Grant>,
+    date_field: &str,
+    date: impl Fn(&Grant) -> Option<DateTime<Utc>>,
+) -> Option<Hit> {
+    let mut listed = Vec::new();
+    let mut count = 0usize;
+    let mut oldest: Option<DateTime<Utc>> = None;
+    for g in grants {
+        count += 1;
+        let d = date(g);
+        oldest = match (oldest, d) {
+            (Some(o), Some(d)) => Some(o.min(d)),
+            (o, d) => o.or(d),
+        };
+        if listed.len() < MAX_LISTED {
+            listed.push(grant_evidence(g, date_field, d));
+        }
+    }
+    (count > 0).then(|| {
+        Hit::new()
+            .with("grant_count", count)
+            .with(&format!("oldest_{date_field}"), json!(oldest))
+            .with("grants", listed)
+    })
+}
+
+fn stale_001(ctx: &AppContext<'_>) -> Option<Hit> {
+    let (now, days) = (ctx.now(), ctx.thresholds().stale_grant_days);
+    grants_hit(
+        ctx.active_grants()
+            .filter(|g| older_than(g.last_used_at, now, days)),
+        "last_used_at",
+        |g| g.last_used_at,
+    )
+    .map(|h| h.with("threshold_days", days))
+}
+
+fn stale_002(ctx: &AppContext<'_>) -> Option<Hit> {
+    let (now, days) = (ctx.now(), ctx.thresholds().stale_app_days);
+    if !older_than(ctx.app.last_used_at, now, days) {
+        return None;
+    }
+    let credentials = ctx.active_credentials().count();
+    let grants = ctx.active_grants().count();
+    (credentials + grants > 0).then(|| {
+        Hit::new()
+            .with("last_used_at", json!(ctx.app.last_used_at))
+            .with("threshold_days", days)
+            .with("active_credentials", credentials)
+            .with("active_grants", grants)
+    })
+}
+
+fn stale_003(ctx: &AppContext<'_>) -> Option<Hit> {
+    if ctx.app.enabled != Some(false) {
+        return None;
+    }
+    let grants = ctx.active_grants().count();
+    (grants > 0).then(|| {
+        Hit::new()
+            .with("enabled", false)
+            .with("active_grants", grants)
+            .with("refresh_tokens_issued", ctx.refresh_tokens_issued())
+    })
+}
+
+fn stale_004(ctx: &AppContext<'_>) -> Option<Hit> {
+    let app = ctx.app;
+    if app
+        .note("owners")
+        .is_some_and(|n| n.kind == connectors::model::NoteKind::Unknown)
+    {
+        return None;
+    }
+    if app.owners.is_empty() {
+        return Some(Hit::new().with("owners", json!([])));
+    }
+    let all_inactive = app.owners.iter().all(|o| app.inactive_owners.contains(o));
+    all_inactive.then(|| {
+        Hit::new()
+            .with("owners", app.owners.iter().map(|o| bound(o)).collect::<Vec<_>>())
+            .with("inactive_owners", app.inactive_owners.iter().map(|o| bound(o)).collect::<Vec<_>>())
+    })
+}
+
+fn stale_005(ctx: &AppContext<'_>) -> Option<Hit> {
+    grants_hit(
+        ctx.active_grants().filter(|g| {
+            matches!(
+                g.principal,
+                Principal::User {
+                    active: Some(false),
+                    ..
+                }
+            )
+        }),
+        "created_at",
+        |g| g.created_at,
+    )
+}
+
+fn stale_006(ctx: &AppContext<'_>) -> Option<Hit> {
+    let (now, days) = (ctx.now(), ctx.thresholds().recertify_days);
+    grants_hit(
+        ctx.grants()
+            .iter()
+            .filter(|g| g.expires_at.is_none() && older_than(g.created_at, now, days)),
+        "created_at",
+        |g| g.created_at,
+    )
+    .map(|h| h.with("threshold_days", days))
+}
+
+#[cfg(test)]
+mod tests;

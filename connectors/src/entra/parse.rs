@@ -312,6 +312,15 @@ pub fn first_party_app(
     if implicit.enable_access_token_issuance || implicit.enable_id_token_issuance {
         app.grant_types.push(GrantType::Implicit);
     }
+    if !app.redirect_uris.is_empty() {
+        app.response_types.push("code".into());
+    }
+    if implicit.enable_access_token_issuance {
+        app.response_types.push("token".into());
+    }
+    if implicit.enable_id_token_issuance {
+        app.response_types.push("id_token".into());
+    }
     if has_secret_material {
         app.grant_types.push(GrantType::ClientCredentials);
     }

@@ -178,6 +178,7 @@ pub fn parse_client(client: &Value, realm: &RealmSettings) -> Result<OAuthApp, C
         .map(|d| bound_str(d, 1024));
     app.enabled = client.get("enabled").and_then(Value::as_bool);
     app.ownership = Ownership::FirstParty;
+    app.note_unknown("owners", "Keycloak clients have no owner field");
     app.note_inferred(
         "ownership",
         "Keycloak clients are all registered in the realm",

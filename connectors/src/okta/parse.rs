@@ -121,6 +121,7 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
     app.note_inferred("ownership", "the app's type key: `oidc_client` is a custom integration, anything else an Okta Integration Network app");
     app.publisher.domain = settings.client_uri.as_deref().and_then(host_of);
     app.note_unknown("publisher.verified", "Okta has no publisher verification");
+    app.note_unknown("owners", "Okta apps have no owner field");
 
     let auth_method = creds.token_endpoint_auth_method.as_deref();
     app.app_kind = match settings.application_type.as_deref() {
@@ -171,6 +172,11 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
             "response_types include `token` or `id_token`",
         );
     }
+    app.response_types = settings
+        .response_types
+        .iter()
+        .map(|r| bound_str(r, MAX_NAME))
+        .collect();
     app.pkce = match creds.pkce_required {
         Some(true) => PkcePolicy {
             status: PkceStatus::Required,
