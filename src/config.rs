@@ -55,7 +55,49 @@ pub struct Config {
     pub server: ServerConfig,
     pub schedule: ScheduleConfig,
     pub collector: CollectorConfig,
+    /// Rule switches, severities, thresholds and score weights (`[rules]`).
+    pub rules: crate::rules::Settings,
+    /// Accepted risks (`[[suppressions]]`): matching findings are kept, marked suppressed,
+    /// and left out of risk scores until the suppression expires.
+    pub suppressions: Vec<SuppressionConfig>,
     pub tenants: Vec<TenantConfig>,
+}
+
+/// One `[[suppressions]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionConfig {
+    /// A rule id such as `TOKEN-001`, or `*` for every rule.
+    pub rule: String,
+    /// Only in this tenant.
+    pub tenant: Option<String>,
+    /// Only for this app: its external id, client id or name.
+    pub app: Option<String>,
+    /// Only for apps of this publisher (name or domain, case-insensitive).
+    pub publisher: Option<String>,
+    /// Why the risk is accepted.
+    pub reason: String,
+    /// Who accepted it.
+    pub owner: String,
+    /// When the suppression ends (RFC 3339 time or `YYYY-MM-DD`, UTC); the finding reopens.
+    pub expires: Option<String>,
+}
+
+impl SuppressionConfig {
+    /// The expiry as a time: a date means the start of that day, UTC.
+    pub fn expires_at(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+        let Some(e) = self.expires.as_deref() else {
+            return Ok(None);
+        };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(e) {
+            return Ok(Some(t.with_timezone(&chrono::Utc)));
+        }
+        chrono::NaiveDate::parse_from_str(e, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Some(t.and_utc()))
+            .ok_or_else(|| format!("`{e}` is neither an RFC 3339 time nor a YYYY-MM-DD date"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -296,6 +338,9 @@ impl Config {
     }
 
     fn resolve_relative_paths(&mut self, dir: &Path) {
+        if let Some(p) = self.rules.watchlist.as_mut().filter(|p| p.is_relative()) {
+            *p = dir.join(&*p);
+        }
         for t in &mut self.tenants {
             for p in [
                 &mut t.path,
@@ -315,6 +360,55 @@ impl Config {
         }
     }
 
+    fn validate_rules(&self) -> Result<(), ConfigError> {
+        let known = |id: &str| crate::rules::rule(id).is_some();
+        for id in &self.rules.disabled {
+            if !known(id) {
+                return Err(ConfigError::at(
+                    "rules.disabled",
+                    format!("unknown rule `{id}`"),
+                ));
+            }
+        }
+        for id in self.rules.severity.keys() {
+            if !known(id) {
+                return Err(ConfigError::at(
+                    format!("rules.severity.{id}"),
+                    "unknown rule",
+                ));
+            }
+        }
+        if let Some(path) = &self.rules.watchlist {
+            crate::rules::watchlist::Watchlist::load(path)
+                .map_err(|e| ConfigError::at("rules.watchlist", e))?;
+        }
+        for (i, s) in self.suppressions.iter().enumerate() {
+            let key = |k: &str| format!("suppressions[{i}].{k}");
+            if s.rule != "*" && !known(&s.rule) {
+                return Err(ConfigError::at(
+                    key("rule"),
+                    format!("unknown rule `{}`", s.rule),
+                ));
+            }
+            if let Some(t) = &s.tenant
+                && !self.tenants.iter().any(|x| &x.name == t)
+            {
+                return Err(ConfigError::at(
+                    key("tenant"),
+                    format!("no tenant named `{t}`"),
+                ));
+            }
+            for (k, v) in [("reason", &s.reason), ("owner", &s.owner)] {
+                if v.trim().is_empty() {
+                    return Err(ConfigError::at(key(k), "must not be empty"));
+                }
+            }
+            s.expires_at()
+                .map_err(|e| ConfigError::at(key("expires"), e))?;
+        }
+        Ok(())
+    }
+
     fn validate(&self, env: &BTreeMap<String, String>) -> Result<(), ConfigError> {
         if self.database.url.trim().is_empty() {
             return Err(ConfigError::at("database.url", "must not be empty"));
@@ -331,6 +425,7 @@ impl Config {
                 "must be between 1 and 64",
             ));
         }
+        self.validate_rules()?;
         let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
             let key = |k: &str| format!("tenants[{i}].{k}");

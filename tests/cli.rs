@@ -122,7 +122,7 @@ fn migrate_prepares_an_empty_database() {
         let out = oauth_audit(dir.path(), &["migrate"]);
         assert_eq!(out.status.code(), Some(0), "[{backend:?}] {}", stderr(&out));
         assert!(
-            stderr(&out).contains("applied 1 migration"),
+            stderr(&out).contains("applied 2 migration"),
             "[{backend:?}] {}",
             stderr(&out)
         );

@@ -5,6 +5,7 @@
 //! its last good inventory, is marked stale, and does not stop the others.
 
 pub mod diff;
+pub mod evaluate;
 pub mod spool;
 pub mod tenant;
 
@@ -72,6 +73,76 @@ pub fn select_tenants(config: &Config, only: &[String]) -> Result<Vec<TenantConf
         .collect()
 }
 
+/// Evaluate the rules over each named tenant (blocking).
+fn judge_tenants(
+    store: &Store,
+    config: &Config,
+    scan_id: i64,
+    names: &[String],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, Result<evaluate::EvaluationReport, StoreError>)> {
+    let prepared = (|| {
+        let wanted = config_suppressions(config, now);
+        store.sync_config_suppressions(&wanted, now)?;
+        let suppressions = store.active_suppressions(now)?;
+        let watchlist = match &config.rules.watchlist {
+            Some(p) => crate::rules::watchlist::Watchlist::load(p).map_err(StoreError::Corrupt)?,
+            None => crate::rules::watchlist::Watchlist::builtin(),
+        };
+        Ok::<_, StoreError>((suppressions, watchlist))
+    })();
+    let (suppressions, watchlist) = match prepared {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = e.to_string();
+            return names
+                .iter()
+                .map(|n| (n.clone(), Err(StoreError::Corrupt(msg.clone()))))
+                .collect();
+        }
+    };
+    let resolver = crate::rules::SystemResolver;
+    let judge = evaluate::Judge {
+        settings: &config.rules,
+        watchlist: &watchlist,
+        suppressions: &suppressions,
+        resolver: Some(&resolver),
+    };
+    names
+        .iter()
+        .map(|name| {
+            let result = store.tenant_by_name(name).and_then(|t| match t {
+                Some(t) => evaluate::evaluate_stored_tenant(store, &judge, &t, scan_id, now),
+                None => Err(StoreError::NotFound(format!("tenant {name}"))),
+            });
+            (name.clone(), result)
+        })
+        .collect()
+}
+
+/// The config's suppressions as rows to store.
+fn config_suppressions(
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<crate::store::findings::NewSuppression> {
+    config
+        .suppressions
+        .iter()
+        .map(|s| crate::store::findings::NewSuppression {
+            rule_id: s.rule.clone(),
+            tenant: s.tenant.clone(),
+            app: s.app.clone(),
+            publisher: s.publisher.clone(),
+            reason: s.reason.clone(),
+            owner: s.owner.clone(),
+            // Validated at load; an unparsable expiry cannot reach here.
+            expires_at: s.expires_at().ok().flatten().map(crate::store::to_db),
+            source: "config".into(),
+            created_at: crate::store::to_db(now),
+        })
+        .collect()
+}
+
 /// Run one scan of `tenants` now and record it.
 pub async fn run_scan(
     store: &Store,
@@ -113,7 +184,29 @@ pub async fn run_scan(
         }
     }
     reports.sort_by_key(|(i, _)| *i);
-    let reports: Vec<TenantReport> = reports.into_iter().map(|(_, r)| r).collect();
+    let mut reports: Vec<TenantReport> = reports.into_iter().map(|(_, r)| r).collect();
+
+    // Judge every tenant whose collection was stored, now that all of the run's tenants are
+    // in: cross-tenant rules then see this run's inventory.
+    let (s, cfg, now) = (store.clone(), config.clone(), clock.now());
+    let stored: Vec<String> = reports
+        .iter()
+        .filter(|r| r.status == ScanStatus::Succeeded)
+        .map(|r| r.name.clone())
+        .collect();
+    let judged =
+        tokio::task::spawn_blocking(move || judge_tenants(&s, &cfg, scan_id, &stored, now))
+            .await
+            .map_err(|e| StoreError::Spool(e.to_string()))?;
+    for (name, result) in judged {
+        if let (Err(e), Some(r)) = (result, reports.iter_mut().find(|r| r.name == name)) {
+            tracing::error!(tenant = %name, error = %e, "evaluation failed; findings are from the previous evaluation");
+            r.status = ScanStatus::Partial;
+            r.error = Some(format!(
+                "inventory stored, but the rules could not be evaluated: {e}"
+            ));
+        }
+    }
 
     let failed = reports
         .iter()

@@ -12,7 +12,12 @@ pub(super) static RULES: &[Rule] = &[
         severity: Severity::Medium,
         checks: "`app_kind in {native, spa}` and `client_type == confidential`, with no per-instance dynamic registration.",
         rationale: "The AS will treat an extractable secret as proof of identity (see SECRET-001) and skip public-client protections.",
-        cites: &["RFC 8252 §8.4", "OAuth 2.1 §8.1", "OAuth 2.1 §8.1.1", "RFC 6749 §2.1"],
+        cites: &[
+            "RFC 8252 §8.4",
+            "OAuth 2.1 §8.1",
+            "OAuth 2.1 §8.1.1",
+            "RFC 6749 §2.1",
+        ],
         nhi: &["NHI4"],
         csf: &["PR.AA-02", "PR.AA-03"],
         fix: "Re-register the app as a public client with PKCE and no secret.",
@@ -42,7 +47,10 @@ fn client_001(ctx: &AppContext<'_>) -> Option<Hit> {
         Hit::new()
             .with("app_kind", app.app_kind.as_str())
             .with("client_type", "confidential")
-            .with("token_endpoint_auth_method", app.token_endpoint_auth_method.clone())
+            .with(
+                "token_endpoint_auth_method",
+                app.token_endpoint_auth_method.clone(),
+            )
     })
 }
 

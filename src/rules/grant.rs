@@ -32,7 +32,11 @@ pub(super) static RULES: &[Rule] = &[
         severity: Severity::Low,
         checks: "ID-token-only implicit/hybrid enabled (Entra `enableIdTokenIssuance`, response type `id_token` or `code id_token`) with no access-token implicit.",
         rationale: "ID tokens in the front channel leak identity claims and are often the legacy of a SPA that should have moved to code + PKCE.",
-        cites: &["RFC 9700 §2.1.2", "OpenID Connect Core §3.2", "OpenID Connect Core §3.3"],
+        cites: &[
+            "RFC 9700 §2.1.2",
+            "OpenID Connect Core §3.2",
+            "OpenID Connect Core §3.3",
+        ],
         nhi: &["NHI4"],
         csf: &["PR.AA-04"],
         fix: "Disable ID-token implicit issuance unless a form_post hybrid flow genuinely needs it.",
@@ -45,7 +49,12 @@ pub(super) static RULES: &[Rule] = &[
         severity: Severity::High,
         checks: "`grant_types` contains `password` (Keycloak `directAccessGrantsEnabled`, Okta/Auth0 `password`, Entra public-client ROPC).",
         rationale: "The client handles user passwords, MFA is bypassed or impossible, and the endpoint is a password-spraying target.",
-        cites: &["RFC 9700 §2.4", "RFC 6749 §10.7", "RFC 6819 §4.4.3", "OAuth 2.1 §10"],
+        cites: &[
+            "RFC 9700 §2.4",
+            "RFC 6749 §10.7",
+            "RFC 6819 §4.4.3",
+            "OAuth 2.1 §10",
+        ],
         nhi: &["NHI4", "NHI10"],
         csf: &["PR.AA-03"],
         fix: "Disable the password grant and move the client to authorization code with PKCE (or client credentials for machine use).",
@@ -190,10 +199,7 @@ fn grant_006(ctx: &AppContext<'_>) -> Option<Hit> {
         Hit::new()
             .with("app_kind", ctx.app.app_kind.as_str())
             .with("unexpected_grant_types", wire_names_of(extra.into_iter()))
-            .with(
-                "expected",
-                wire_names_of(expected.iter()),
-            )
+            .with("expected", wire_names_of(expected.iter()))
     })
 }
 

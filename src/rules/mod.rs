@@ -37,7 +37,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-pub use context::{AppContext, Estate, EstateBuilder, Privilege, TenantContext};
+pub use context::{AppContext, Estate, EstateBuilder, Privilege, SystemResolver, TenantContext};
 pub use redirect::{Analysis as RedirectAnalysis, UriReport, analyze as analyze_redirects};
 pub use settings::Settings;
 

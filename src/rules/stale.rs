@@ -30,7 +30,10 @@ pub(super) static RULES: &[Rule] = &[
         severity: Severity::Medium,
         checks: "App `last_used` (sign-ins, token issuance) older than 90 days (config `stale_app_days`) and it has active credentials or active grants.",
         rationale: "Abandoned apps keep working credentials that nobody watches.",
-        cites: &["OWASP NHI1", "Microsoft Entra recommendations (remove unused applications)"],
+        cites: &[
+            "OWASP NHI1",
+            "Microsoft Entra recommendations (remove unused applications)",
+        ],
         nhi: &["NHI1"],
         csf: &["ID.AM-08", "PR.AA-01"],
         fix: "Disable the app, revoke its grants and credentials, and delete it after a grace period.",
@@ -98,9 +101,9 @@ fn older_than(t: Option<DateTime<Utc>>, now: DateTime<Utc>, days: i64) -> bool {
 fn grant_evidence(g: &Grant, date_field: &str, date: Option<DateTime<Utc>>) -> Value {
     let who = match &g.principal {
         Principal::Tenant => json!({"type": "tenant"}),
-        Principal::User {
-            id, email, ..
-        } => json!({"type": "user", "id": bound(id), "email": email.as_deref().map(bound)}),
+        Principal::User { id, email, .. } => {
+            json!({"type": "user", "id": bound(id), "email": email.as_deref().map(bound)})
+        }
         Principal::Other { id, .. } => json!({"type": "other", "id": bound(id)}),
     };
     json!({
@@ -196,8 +199,17 @@ fn stale_004(ctx: &AppContext<'_>) -> Option<Hit> {
     let all_inactive = app.owners.iter().all(|o| app.inactive_owners.contains(o));
     all_inactive.then(|| {
         Hit::new()
-            .with("owners", app.owners.iter().map(|o| bound(o)).collect::<Vec<_>>())
-            .with("inactive_owners", app.inactive_owners.iter().map(|o| bound(o)).collect::<Vec<_>>())
+            .with(
+                "owners",
+                app.owners.iter().map(|o| bound(o)).collect::<Vec<_>>(),
+            )
+            .with(
+                "inactive_owners",
+                app.inactive_owners
+                    .iter()
+                    .map(|o| bound(o))
+                    .collect::<Vec<_>>(),
+            )
     })
 }
 

@@ -13,7 +13,10 @@ pub(super) static RULES: &[Rule] = &[
         severity: Severity::Medium,
         checks: "User consent allowed without restriction (Entra user consent \"allow for all apps\", no verified-publisher/low-risk limit; Okta/Auth0 equivalent; Slack app approval off).",
         rationale: "Consent phishing and shadow integrations need only one user.",
-        cites: &["OWASP NHI3", "OAuth 2.1 §7.9 (editors' copy, consent phishing)"],
+        cites: &[
+            "OWASP NHI3",
+            "OAuth 2.1 §7.9 (editors' copy, consent phishing)",
+        ],
         nhi: &["NHI3"],
         csf: &["PR.AA-05", "GV.SC-07"],
         fix: "Limit user consent to verified publishers and low-impact permissions and route the rest through an admin consent workflow.",

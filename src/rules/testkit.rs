@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use connectors::Provider;
 use connectors::model::{
-    AppKind, ClientType, ConsentType, Grant, GrantKind, GrantType, OAuthApp, Ownership,
-    Principal, RedirectKind, RedirectUri, TenantPolicy,
+    AppKind, ClientType, ConsentType, Grant, GrantKind, GrantType, OAuthApp, Ownership, Principal,
+    RedirectKind, RedirectUri, TenantPolicy,
 };
 
 use super::context::{Estate, TenantContext};
@@ -14,7 +14,9 @@ use super::{AppContext, Finding, evaluate_app, evaluate_tenant};
 
 /// The fixed "now" of rule tests.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 pub fn days_ago(days: i64) -> DateTime<Utc> {
@@ -129,7 +131,10 @@ impl Env {
 
     /// Ids of the tenant rules that fire.
     pub fn tenant_ids(&self) -> Vec<&'static str> {
-        evaluate_tenant(&self.tenant()).iter().map(|f| f.rule.id).collect()
+        evaluate_tenant(&self.tenant())
+            .iter()
+            .map(|f| f.rule.id)
+            .collect()
     }
 }
 

@@ -604,16 +604,17 @@ fn grant_row(
     g: Grant,
     now: NaiveDateTime,
 ) -> GrantRow {
-    let (principal_type, principal_id, principal_email, principal_name) = match g.principal {
-        Principal::Tenant => ("tenant", None, None, None),
-        Principal::User {
-            id,
-            email,
-            display_name,
-            ..
-        } => ("user", Some(id), email, display_name),
-        Principal::Other { id, display_name } => ("other", Some(id), None, display_name),
-    };
+    let (principal_type, principal_id, principal_email, principal_name, principal_active) =
+        match g.principal {
+            Principal::Tenant => ("tenant", None, None, None, None),
+            Principal::User {
+                id,
+                email,
+                display_name,
+                active,
+            } => ("user", Some(id), email, display_name, active),
+            Principal::Other { id, display_name } => ("other", Some(id), None, display_name, None),
+        };
     GrantRow {
         tenant_id,
         app_id,
@@ -623,6 +624,7 @@ fn grant_row(
         principal_id,
         principal_email,
         principal_name,
+        principal_active,
         resource: g.resource,
         scopes: g.scopes.join(" "),
         consent_type: g.consent_type.as_str(),

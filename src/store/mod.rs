@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod conn;
 pub mod events;
+pub mod findings;
 pub mod inventory;
 mod inventory_sql;
 pub mod migrate;

@@ -15,6 +15,7 @@ diesel::table! {
         stale -> Bool,
         last_error -> Nullable<Text>,
         policy_document -> Nullable<Text>,
+        last_evaluated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -71,6 +72,11 @@ diesel::table! {
         removed_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        risk_score -> Nullable<SmallInt>,
+        risk_band -> Nullable<Text>,
+        risk_model -> Nullable<Text>,
+        risk_explanation -> Nullable<Text>,
+        estate_facts -> Nullable<Text>,
     }
 }
 
@@ -126,6 +132,7 @@ diesel::table! {
         first_seen -> Timestamp,
         last_seen -> Nullable<Timestamp>,
         removed_at -> Nullable<Timestamp>,
+        principal_active -> Nullable<Bool>,
     }
 }
 
@@ -145,17 +152,54 @@ diesel::table! {
     findings (id) {
         id -> BigInt,
         tenant_id -> BigInt,
-        app_id -> BigInt,
+        app_id -> Nullable<BigInt>,
+        subject -> Text,
         rule_id -> Text,
         severity -> Text,
+        severity_rank -> SmallInt,
         title -> Text,
         evidence -> Text,
         remediation -> Text,
         refs -> Text,
         status -> Text,
+        suppression_id -> Nullable<BigInt>,
         first_seen -> Timestamp,
         last_seen -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    suppressions (id) {
+        id -> BigInt,
+        rule_id -> Text,
+        tenant -> Nullable<Text>,
+        app -> Nullable<Text>,
+        publisher -> Nullable<Text>,
+        reason -> Text,
+        owner -> Text,
+        expires_at -> Nullable<Timestamp>,
+        source -> Text,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    risk_snapshots (id) {
+        id -> BigInt,
+        scan_id -> BigInt,
+        tenant_id -> BigInt,
+        model -> Text,
+        apps -> BigInt,
+        band_low -> BigInt,
+        band_medium -> BigInt,
+        band_high -> BigInt,
+        band_critical -> BigInt,
+        mean_score -> Double,
+        open_findings -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -191,5 +235,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     events,
     findings,
+    suppressions,
+    risk_snapshots,
     api_keys,
 );

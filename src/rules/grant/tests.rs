@@ -10,7 +10,10 @@ fn fires(app: &connectors::model::OAuthApp, id: &str) -> bool {
 fn grant_001_implicit_access_tokens() {
     let mut app = web_app("legacy-spa");
     app.grant_types.push(GrantType::Implicit);
-    assert!(fires(&app, "GRANT-001"), "implicit without response types issues tokens");
+    assert!(
+        fires(&app, "GRANT-001"),
+        "implicit without response types issues tokens"
+    );
     app.grant_types.retain(|g| *g != GrantType::Implicit);
     app.response_types = vec!["code".into(), "id_token token".into()];
     assert!(fires(&app, "GRANT-001"));
@@ -48,10 +51,16 @@ fn grant_004_device_grant_where_not_needed() {
     app.app_kind = AppKind::Device;
     assert!(!fires(&app, "GRANT-004"), "a device app needs it");
     app.ownership = Ownership::ThirdParty;
-    assert!(fires(&app, "GRANT-004"), "third-party device-flow apps are scrutinised");
+    assert!(
+        fires(&app, "GRANT-004"),
+        "third-party device-flow apps are scrutinised"
+    );
     app.ownership = Ownership::FirstParty;
     app.app_kind = AppKind::Unknown;
-    assert!(!fires(&app, "GRANT-004"), "unknown kind alone does not fire");
+    assert!(
+        !fires(&app, "GRANT-004"),
+        "unknown kind alone does not fire"
+    );
 }
 
 #[test]

@@ -95,7 +95,10 @@ fn pkce_005_unknown_enforcement_with_code_flow() {
     app.note_unknown("pkce", "the API does not expose PKCE enforcement");
     let f = finding(&app, &[], "PKCE-005").expect("fires");
     assert_eq!(f.severity, Severity::Info);
-    assert_eq!(f.evidence["reason"], "the API does not expose PKCE enforcement");
+    assert_eq!(
+        f.evidence["reason"],
+        "the API does not expose PKCE enforcement"
+    );
     // No code flow: nothing to protect.
     app.grant_types = vec![connectors::model::GrantType::ClientCredentials];
     assert!(!has(&app, "PKCE-005"));

@@ -31,13 +31,20 @@ fn drift_like_worked_example() {
     // Marginal points in the fixed order (severity descending, then rule id). RULES lists the
     // two highs as TOKEN-004 +22.4 then SCOPE-003 +14.6; its stated order puts SCOPE-003 first,
     // which swaps the two numbers and keeps the sum.
-    let parts: Vec<(&str, f64)> = s.parts.iter().map(|p| (p.rule_id.as_str(), p.points)).collect();
+    let parts: Vec<(&str, f64)> = s
+        .parts
+        .iter()
+        .map(|p| (p.rule_id.as_str(), p.points))
+        .collect();
     let ids: Vec<&str> = parts.iter().map(|p| p.0).collect();
     assert_eq!(ids, ["SCOPE-003", "TOKEN-004", "SCOPE-004", "VENDOR-005"]);
     let rounded: Vec<f64> = parts.iter().map(|p| (p.1 * 10.0).round() / 10.0).collect();
     assert_eq!(rounded, [22.4, 14.6, 4.1, 3.4]);
     let total: f64 = s.inherent_points + parts.iter().map(|p| p.1).sum::<f64>();
-    assert!((total - 60.45).abs() < 0.05, "parts sum to the unrounded score: {total}");
+    assert!(
+        (total - 60.45).abs() < 0.05,
+        "parts sum to the unrounded score: {total}"
+    );
     assert!(s.floor.is_none());
 
     // After the advisory: VENDOR-004 (critical) and the watchlist floor lift it to 90.
@@ -55,21 +62,30 @@ fn more_worked_examples_of_rules_8_4() {
     // A public SPA with a secret and no PKCE, T2 scopes for 30 users.
     let s = score(
         impact(0.5, 0.75),
-        &[input("SECRET-001", Severity::High), input("PKCE-001", Severity::High)],
+        &[
+            input("SECRET-001", Severity::High),
+            input("PKCE-001", Severity::High),
+        ],
         &w,
     );
     assert_eq!((s.score, s.band), (25, Band::Medium));
     // A first-party web sign-in app with two low findings, T3, tenant-wide.
     let s = score(
         impact(0.25, 1.0),
-        &[input("TOKEN-001", Severity::Low), input("SECRET-009", Severity::Low)],
+        &[
+            input("TOKEN-001", Severity::Low),
+            input("SECRET-009", Severity::Low),
+        ],
         &w,
     );
     assert_eq!((s.score, s.band), (7, Band::Low));
     // An unverified third party holding a T0 permission.
     let s = score(
         impact(1.0, 1.0),
-        &[input("SCOPE-001", Severity::Critical), input("VENDOR-001", Severity::High)],
+        &[
+            input("SCOPE-001", Severity::Critical),
+            input("VENDOR-001", Severity::High),
+        ],
         &w,
     );
     assert_eq!((s.score, s.band), (79, Band::Critical));
@@ -97,11 +113,18 @@ fn each_rule_counts_once_and_tenant_rules_not_at_all() {
     let once = score(impact(1.0, 1.0), &[input("SECRET-003", Severity::High)], &w);
     let twice = score(
         impact(1.0, 1.0),
-        &[input("SECRET-003", Severity::High), input("SECRET-003", Severity::High)],
+        &[
+            input("SECRET-003", Severity::High),
+            input("SECRET-003", Severity::High),
+        ],
         &w,
     );
     assert_eq!(once.score, twice.score);
-    let tenant = score(impact(1.0, 1.0), &[input("TENANT-001", Severity::Medium)], &w);
+    let tenant = score(
+        impact(1.0, 1.0),
+        &[input("TENANT-001", Severity::Medium)],
+        &w,
+    );
     assert_eq!(tenant.score, 20);
 }
 
@@ -118,7 +141,13 @@ fn bands() {
 }
 
 const IDS: [&str; 8] = [
-    "PKCE-001", "REDIRECT-003", "SECRET-001", "TOKEN-004", "SCOPE-003", "VENDOR-004", "STALE-001",
+    "PKCE-001",
+    "REDIRECT-003",
+    "SECRET-001",
+    "TOKEN-004",
+    "SCOPE-003",
+    "VENDOR-004",
+    "STALE-001",
     "GRANT-001",
 ];
 
@@ -140,7 +169,15 @@ fn arb_findings() -> impl Strategy<Value = Vec<Input<'static>>> {
 }
 
 fn arb_factor() -> impl Strategy<Value = f64> {
-    prop_oneof![Just(0.25), Just(0.5), Just(0.6), Just(0.75), Just(0.8), Just(0.9), Just(1.0)]
+    prop_oneof![
+        Just(0.25),
+        Just(0.5),
+        Just(0.6),
+        Just(0.75),
+        Just(0.8),
+        Just(0.9),
+        Just(1.0)
+    ]
 }
 
 proptest! {

@@ -10,8 +10,12 @@ fn stale_001_grant_unused_beyond_threshold() {
     let mut recent = user_grant(&app, "u2", &["api"]);
     recent.last_used_at = Some(days_ago(89));
     let no_data = user_grant(&app, "u3", &["api"]);
-    let f = finding(&app, &[old.clone(), recent.clone(), no_data.clone()], "STALE-001")
-        .expect("fires");
+    let f = finding(
+        &app,
+        &[old.clone(), recent.clone(), no_data.clone()],
+        "STALE-001",
+    )
+    .expect("fires");
     assert_eq!(f.evidence["grant_count"], 1);
     assert_eq!(f.evidence["grants"][0]["principal"]["id"], "u1");
     assert!(finding(&app, &[recent, no_data], "STALE-001").is_none());

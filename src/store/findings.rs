@@ -1,0 +1,655 @@
+//! Findings, risk scores and suppressions: what the rules engine reads and writes.
+//!
+//! A finding is one rule firing on one subject (`app:<id>` or `tenant`) of a tenant; the row
+//! lives from the first evaluation that fires it, is updated only when its severity, evidence
+//! or status change, and is resolved (never deleted) when its condition is gone. An open
+//! finding's `last_seen` is its tenant's `last_evaluated_at`, written on the row when the
+//! finding resolves, so an unchanged rescan writes no finding rows.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use connectors::model::{ConsentType, Grant, GrantKind, OAuthApp, Principal};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use super::schema::{app_versions, apps, findings, grants, risk_snapshots, suppressions, tenants};
+use super::{DbConn, Store, StoreError, from_db, to_db};
+use crate::with_conn;
+
+/// Finding statuses (fixed values: the API returns them).
+pub mod status {
+    pub const OPEN: &str = "open";
+    pub const RESOLVED: &str = "resolved";
+    pub const SUPPRESSED: &str = "suppressed";
+}
+
+/// A current app with its stored document and evaluation state.
+#[derive(Debug, Clone)]
+pub struct StoredApp {
+    pub id: i64,
+    pub app: OAuthApp,
+    pub version: i32,
+    /// The scan that stored the current version.
+    pub version_scan_id: i64,
+    pub risk_score: Option<i16>,
+    pub risk_explanation: Option<String>,
+    pub estate_facts: Option<String>,
+}
+
+/// One app's facts as stored for cross-tenant rules.
+#[derive(Debug, Clone, Queryable)]
+pub struct EstateRow {
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub provider: String,
+    pub external_id: String,
+    pub name: String,
+    pub estate_facts: Option<String>,
+}
+
+/// A stored finding's state, for the diff against a new evaluation.
+#[derive(Debug, Clone, Queryable)]
+pub struct FindingState {
+    pub id: i64,
+    pub subject: String,
+    pub rule_id: String,
+    pub severity: String,
+    pub evidence: String,
+    pub status: String,
+    pub suppression_id: Option<i64>,
+}
+
+/// A finding produced by an evaluation, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFinding {
+    pub app_id: Option<i64>,
+    pub rule_id: String,
+    pub severity: String,
+    pub severity_rank: i16,
+    pub title: String,
+    /// Canonical JSON.
+    pub evidence: String,
+    pub remediation: String,
+    /// JSON array of strings.
+    pub refs: String,
+    pub suppression_id: Option<i64>,
+}
+
+impl NewFinding {
+    pub fn subject(&self) -> String {
+        subject(self.app_id)
+    }
+
+    fn status(&self) -> &'static str {
+        if self.suppression_id.is_some() {
+            status::SUPPRESSED
+        } else {
+            status::OPEN
+        }
+    }
+}
+
+/// `app:<id>` or `tenant`.
+pub fn subject(app_id: Option<i64>) -> String {
+    match app_id {
+        Some(id) => format!("app:{id}"),
+        None => "tenant".to_string(),
+    }
+}
+
+/// An app's new score and facts; written only where they differ from the stored ones.
+#[derive(Debug, Clone)]
+pub struct AppEvaluation {
+    pub app_id: i64,
+    pub risk_score: i16,
+    pub risk_band: &'static str,
+    pub risk_model: &'static str,
+    pub risk_explanation: String,
+    pub estate_facts: String,
+    pub changed: bool,
+}
+
+/// Everything one tenant's evaluation writes.
+#[derive(Debug, Clone)]
+pub struct TenantEvaluation {
+    pub tenant_id: i64,
+    pub scan_id: i64,
+    pub now: DateTime<Utc>,
+    pub findings: Vec<NewFinding>,
+    pub apps: Vec<AppEvaluation>,
+    pub snapshot: RiskSnapshot,
+}
+
+/// The tenant's risk distribution after the evaluation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RiskSnapshot {
+    pub model: String,
+    pub apps: i64,
+    pub bands: [i64; 4],
+    pub mean_score: f64,
+    pub open_findings: i64,
+}
+
+/// What an evaluation changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvaluationStats {
+    pub opened: u64,
+    pub reopened: u64,
+    pub updated: u64,
+    pub resolved: u64,
+    pub scores_written: u64,
+}
+
+/// A suppression as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = suppressions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SuppressionRow {
+    pub id: i64,
+    pub rule_id: String,
+    pub tenant: Option<String>,
+    pub app: Option<String>,
+    pub publisher: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub source: String,
+    pub created_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A suppression to store.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = suppressions)]
+pub struct NewSuppression {
+    pub rule_id: String,
+    pub tenant: Option<String>,
+    pub app: Option<String>,
+    pub publisher: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    pub expires_at: Option<NaiveDateTime>,
+    pub source: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = findings)]
+struct FindingInsert<'a> {
+    tenant_id: i64,
+    app_id: Option<i64>,
+    subject: String,
+    rule_id: &'a str,
+    severity: &'a str,
+    severity_rank: i16,
+    title: &'a str,
+    evidence: &'a str,
+    remediation: &'a str,
+    refs: &'a str,
+    status: &'static str,
+    suppression_id: Option<i64>,
+    first_seen: NaiveDateTime,
+    last_seen: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = risk_snapshots)]
+struct SnapshotInsert<'a> {
+    scan_id: i64,
+    tenant_id: i64,
+    model: &'a str,
+    apps: i64,
+    band_low: i64,
+    band_medium: i64,
+    band_high: i64,
+    band_critical: i64,
+    mean_score: f64,
+    open_findings: i64,
+    created_at: NaiveDateTime,
+}
+
+type AppPageRow = (
+    i64,
+    i32,
+    Option<NaiveDateTime>,
+    Option<i16>,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+);
+
+type GrantDbRow = (
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+impl Store {
+    /// Up to `limit` current apps of a tenant with id above `after_id`, in id order, with
+    /// their current version documents.
+    pub fn tenant_apps_page(
+        &self,
+        tenant_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredApp>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<AppPageRow> = with_conn!(&mut conn, c => apps::table
+            .inner_join(
+                app_versions::table.on(app_versions::app_id
+                    .eq(apps::id)
+                    .and(app_versions::version.eq(apps::version))),
+            )
+            .filter(apps::tenant_id.eq(tenant_id))
+            .filter(apps::removed_at.is_null())
+            .filter(apps::id.gt(after_id))
+            .order(apps::id.asc())
+            .limit(limit)
+            .select((
+                apps::id,
+                apps::version,
+                apps::last_used_at,
+                apps::risk_score,
+                apps::risk_explanation,
+                apps::estate_facts,
+                app_versions::document,
+                app_versions::scan_id,
+            ))
+            .load(c))?;
+        rows.into_iter()
+            .map(
+                |(id, version, last_used, score, expl, facts, doc, scan_id)| {
+                    let mut app: OAuthApp = serde_json::from_str(&doc).map_err(|e| {
+                        StoreError::Corrupt(format!("app {id} version {version}: {e}"))
+                    })?;
+                    app.last_used_at = last_used.map(from_db);
+                    Ok(StoredApp {
+                        id,
+                        app,
+                        version,
+                        version_scan_id: scan_id,
+                        risk_score: score,
+                        risk_explanation: expl,
+                        estate_facts: facts,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The document of one stored version of an app.
+    pub fn app_version(&self, app_id: i64, version: i32) -> Result<Option<OAuthApp>, StoreError> {
+        let mut conn = self.conn()?;
+        let doc: Option<String> = with_conn!(&mut conn, c => app_versions::table
+            .filter(app_versions::app_id.eq(app_id))
+            .filter(app_versions::version.eq(version))
+            .select(app_versions::document)
+            .first(c)
+            .optional())?;
+        doc.map(|d| {
+            serde_json::from_str(&d)
+                .map_err(|e| StoreError::Corrupt(format!("app {app_id} version {version}: {e}")))
+        })
+        .transpose()
+    }
+
+    /// The current grants of these apps, as `(app_id, grant)`; `app_external_id` is left empty
+    /// for the caller to fill.
+    pub fn grants_of_apps(&self, app_ids: &[i64]) -> Result<Vec<(i64, Grant)>, StoreError> {
+        let mut out = Vec::new();
+        let mut conn = self.conn()?;
+        for chunk in app_ids.chunks(500) {
+            let rows: Vec<GrantDbRow> = with_conn!(&mut conn, c => grants::table
+                .filter(grants::app_id.eq_any(chunk))
+                .filter(grants::removed_at.is_null())
+                .select((
+                    grants::app_id,
+                    grants::external_id,
+                    grants::principal_type,
+                    grants::principal_id,
+                    grants::principal_email,
+                    grants::principal_name,
+                    grants::principal_active,
+                    grants::resource,
+                    grants::scopes,
+                    grants::consent_type,
+                    grants::kind,
+                    grants::created_at,
+                    grants::expires_at,
+                    grants::last_used_at,
+                ))
+                .load(c))?;
+            out.extend(rows.into_iter().map(grant_from_row));
+        }
+        Ok(out)
+    }
+
+    /// Every current app's stored cross-tenant facts.
+    pub fn estate_rows(&self) -> Result<Vec<EstateRow>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => apps::table
+            .inner_join(tenants::table)
+            .filter(apps::removed_at.is_null())
+            .filter(apps::estate_facts.is_not_null())
+            .select((
+                apps::tenant_id,
+                tenants::name,
+                apps::provider,
+                apps::external_id,
+                apps::name,
+                apps::estate_facts,
+            ))
+            .load(c))?;
+        Ok(rows)
+    }
+
+    /// The tenant's findings that are not resolved, plus resolved ones (so they can reopen).
+    pub fn finding_states(&self, tenant_id: i64) -> Result<Vec<FindingState>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => findings::table
+            .filter(findings::tenant_id.eq(tenant_id))
+            .select((
+                findings::id,
+                findings::subject,
+                findings::rule_id,
+                findings::severity,
+                findings::evidence,
+                findings::status,
+                findings::suppression_id,
+            ))
+            .load(c))?;
+        Ok(rows)
+    }
+
+    /// Store one tenant's evaluation in one transaction: new, changed, reopened and resolved
+    /// findings; changed scores and facts; the risk snapshot; the evaluation time.
+    pub fn apply_evaluation(&self, eval: &TenantEvaluation) -> Result<EvaluationStats, StoreError> {
+        match &mut self.conn()? {
+            DbConn::Sqlite(c) => {
+                let _turn = self
+                    .sqlite_apply
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                Ok(c.immediate_transaction(|c| c.write_eval(eval))?)
+            }
+            DbConn::Postgres(c) => {
+                let c: &mut diesel::pg::PgConnection = c;
+                Ok(c.transaction(|c| c.write_eval(eval))?)
+            }
+        }
+    }
+
+    /// Suppressions not deleted and not expired at `now`.
+    pub fn active_suppressions(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SuppressionRow>, StoreError> {
+        let now = to_db(now);
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => suppressions::table
+            .filter(suppressions::deleted_at.is_null())
+            .filter(suppressions::expires_at.is_null().or(suppressions::expires_at.gt(now)))
+            .order(suppressions::id.asc())
+            .select(SuppressionRow::as_select())
+            .load(c))?;
+        Ok(rows)
+    }
+
+    /// Make the stored config suppressions equal `wanted`: keep identical ones (so finding
+    /// rows keep their suppression ids), soft-delete the rest, add new ones.
+    pub fn sync_config_suppressions(
+        &self,
+        wanted: &[NewSuppression],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = to_db(now);
+        let mut conn = self.conn()?;
+        with_conn!(&mut conn, c => c.transaction(|c| {
+            let current: Vec<SuppressionRow> = suppressions::table
+                .filter(suppressions::source.eq("config"))
+                .filter(suppressions::deleted_at.is_null())
+                .select(SuppressionRow::as_select())
+                .load(c)?;
+            let same = |row: &SuppressionRow, w: &NewSuppression| {
+                row.rule_id == w.rule_id
+                    && row.tenant == w.tenant
+                    && row.app == w.app
+                    && row.publisher == w.publisher
+                    && row.reason == w.reason
+                    && row.owner == w.owner
+                    && row.expires_at == w.expires_at
+            };
+            for row in &current {
+                if !wanted.iter().any(|w| same(row, w)) {
+                    diesel::update(suppressions::table.find(row.id))
+                        .set(suppressions::deleted_at.eq(Some(now)))
+                        .execute(c)?;
+                }
+            }
+            for w in wanted {
+                if !current.iter().any(|row| same(row, w)) {
+                    diesel::insert_into(suppressions::table).values(w).execute(c)?;
+                }
+            }
+            diesel::QueryResult::Ok(())
+        }))?;
+        Ok(())
+    }
+}
+
+fn grant_from_row(r: GrantDbRow) -> (i64, Grant) {
+    let (
+        app_id,
+        external_id,
+        ptype,
+        pid,
+        email,
+        name,
+        active,
+        resource,
+        scopes,
+        consent,
+        kind,
+        created,
+        expires,
+        used,
+    ) = r;
+    let principal = match (ptype.as_str(), pid) {
+        ("user", Some(id)) => Principal::User {
+            id,
+            email,
+            display_name: name,
+            active,
+        },
+        ("other", Some(id)) => Principal::Other {
+            id,
+            display_name: name,
+        },
+        _ => Principal::Tenant,
+    };
+    let grant = Grant {
+        external_id,
+        app_external_id: String::new(),
+        principal,
+        resource,
+        scopes: scopes
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        consent_type: match consent.as_str() {
+            "user" => ConsentType::User,
+            "admin" => ConsentType::Admin,
+            _ => ConsentType::Unknown,
+        },
+        kind: if kind == "application" {
+            GrantKind::Application
+        } else {
+            GrantKind::Delegated
+        },
+        created_at: created.map(from_db),
+        expires_at: expires.map(from_db),
+        last_used_at: used.map(from_db),
+    };
+    (app_id, grant)
+}
+
+/// The evaluation writes, for both backends (diesel compiles each query per backend).
+pub(crate) trait WriteEval {
+    fn write_eval(&mut self, eval: &TenantEvaluation) -> QueryResult<EvaluationStats>;
+}
+
+macro_rules! write_eval_impl {
+    ($conn:ty) => {
+        impl WriteEval for $conn {
+            fn write_eval(&mut self, eval: &TenantEvaluation) -> QueryResult<EvaluationStats> {
+                let now = to_db(eval.now);
+                let mut stats = EvaluationStats::default();
+                let previous_eval: Option<NaiveDateTime> = tenants::table
+                    .find(eval.tenant_id)
+                    .select(tenants::last_evaluated_at)
+                    .first(self)?;
+                let existing: Vec<FindingState> = findings::table
+                    .filter(findings::tenant_id.eq(eval.tenant_id))
+                    .select((
+                        findings::id,
+                        findings::subject,
+                        findings::rule_id,
+                        findings::severity,
+                        findings::evidence,
+                        findings::status,
+                        findings::suppression_id,
+                    ))
+                    .load(self)?;
+                let mut by_key: HashMap<(&str, &str), &FindingState> = existing
+                    .iter()
+                    .map(|f| ((f.subject.as_str(), f.rule_id.as_str()), f))
+                    .collect();
+                let subjects: Vec<String> = eval.findings.iter().map(NewFinding::subject).collect();
+                for (f, subject) in eval.findings.iter().zip(&subjects) {
+                    let status = f.status();
+                    match by_key.remove(&(subject.as_str(), f.rule_id.as_str())) {
+                        None => {
+                            diesel::insert_into(findings::table)
+                                .values(FindingInsert {
+                                    tenant_id: eval.tenant_id,
+                                    app_id: f.app_id,
+                                    subject: subject.clone(),
+                                    rule_id: &f.rule_id,
+                                    severity: &f.severity,
+                                    severity_rank: f.severity_rank,
+                                    title: &f.title,
+                                    evidence: &f.evidence,
+                                    remediation: &f.remediation,
+                                    refs: &f.refs,
+                                    status,
+                                    suppression_id: f.suppression_id,
+                                    first_seen: now,
+                                    last_seen: now,
+                                    updated_at: now,
+                                })
+                                .execute(self)?;
+                            stats.opened += 1;
+                        }
+                        Some(old) => {
+                            let reopening = old.status == status::RESOLVED;
+                            let changed = reopening
+                                || old.status != status
+                                || old.severity != f.severity
+                                || old.evidence != f.evidence
+                                || old.suppression_id != f.suppression_id;
+                            if changed {
+                                diesel::update(findings::table.find(old.id))
+                                    .set((
+                                        findings::severity.eq(&f.severity),
+                                        findings::severity_rank.eq(f.severity_rank),
+                                        findings::title.eq(&f.title),
+                                        findings::evidence.eq(&f.evidence),
+                                        findings::remediation.eq(&f.remediation),
+                                        findings::refs.eq(&f.refs),
+                                        findings::status.eq(status),
+                                        findings::suppression_id.eq(f.suppression_id),
+                                        findings::resolved_at.eq(None::<NaiveDateTime>),
+                                        findings::last_seen.eq(now),
+                                        findings::updated_at.eq(now),
+                                    ))
+                                    .execute(self)?;
+                                if reopening {
+                                    stats.reopened += 1;
+                                } else {
+                                    stats.updated += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                // Whatever is left and not resolved yet: its condition is gone.
+                let gone: Vec<i64> = by_key
+                    .values()
+                    .filter(|f| f.status != status::RESOLVED)
+                    .map(|f| f.id)
+                    .collect();
+                for chunk in gone.chunks(500) {
+                    stats.resolved +=
+                        diesel::update(findings::table.filter(findings::id.eq_any(chunk)))
+                            .set((
+                                findings::status.eq(status::RESOLVED),
+                                findings::resolved_at.eq(Some(now)),
+                                findings::last_seen.eq(previous_eval.unwrap_or(now)),
+                                findings::updated_at.eq(now),
+                            ))
+                            .execute(self)? as u64;
+                }
+                for a in eval.apps.iter().filter(|a| a.changed) {
+                    diesel::update(apps::table.find(a.app_id))
+                        .set((
+                            apps::risk_score.eq(Some(a.risk_score)),
+                            apps::risk_band.eq(Some(a.risk_band)),
+                            apps::risk_model.eq(Some(a.risk_model)),
+                            apps::risk_explanation.eq(Some(&a.risk_explanation)),
+                            apps::estate_facts.eq(Some(&a.estate_facts)),
+                        ))
+                        .execute(self)?;
+                    stats.scores_written += 1;
+                }
+                let s = &eval.snapshot;
+                diesel::insert_into(risk_snapshots::table)
+                    .values(SnapshotInsert {
+                        scan_id: eval.scan_id,
+                        tenant_id: eval.tenant_id,
+                        model: &s.model,
+                        apps: s.apps,
+                        band_low: s.bands[0],
+                        band_medium: s.bands[1],
+                        band_high: s.bands[2],
+                        band_critical: s.bands[3],
+                        mean_score: s.mean_score,
+                        open_findings: s.open_findings,
+                        created_at: now,
+                    })
+                    .on_conflict((risk_snapshots::scan_id, risk_snapshots::tenant_id))
+                    .do_nothing()
+                    .execute(self)?;
+                diesel::update(tenants::table.find(eval.tenant_id))
+                    .set(tenants::last_evaluated_at.eq(Some(now)))
+                    .execute(self)?;
+                Ok(stats)
+            }
+        }
+    };
+}
+
+write_eval_impl!(diesel::sqlite::SqliteConnection);
+write_eval_impl!(diesel::pg::PgConnection);
