@@ -1,4 +1,4 @@
-//! The command line (clap): `serve`, `scan`, `migrate` and `api-key`. Every command takes
+//! The command line (clap): `serve`, `scan`, `rules`, `migrate` and `api-key`. Every command takes
 //! `--config FILE` (default `oauth-audit.toml` when present) and honours `OAUTH_AUDIT_*`.
 //!
 //! Exit codes: 0 success; 1 a runtime failure (for `scan`: any tenant failed); 2 bad
@@ -59,6 +59,11 @@ pub enum Command {
         #[arg(long = "tenant", value_name = "NAME")]
         tenants: Vec<String>,
     },
+    /// Print the rule catalog.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
     /// Apply pending database migrations.
     Migrate,
     /// Manage API keys.
@@ -79,6 +84,13 @@ pub enum ApiKeyCommand {
     List,
     /// Revoke a key at once.
     Revoke { id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -189,6 +201,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             } else {
                 1
             })
+        }
+        Command::Rules { format } => {
+            use crate::rules::doc;
+            let text = match format {
+                RulesFormat::Table => doc::table(),
+                RulesFormat::Json => format!("{:#}\n", doc::json()),
+                RulesFormat::Markdown => doc::markdown(),
+            };
+            print!("{text}");
+            Ok(0)
         }
         Command::Migrate => {
             let config = load_config(path.as_deref())?;

@@ -15,6 +15,7 @@
 //! the inference source in the evidence.
 
 pub mod context;
+pub mod doc;
 pub mod scopes;
 pub mod score;
 pub mod settings;

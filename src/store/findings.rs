@@ -56,6 +56,7 @@ pub struct FindingState {
     pub evidence: String,
     pub status: String,
     pub suppression_id: Option<i64>,
+    pub updated_at: NaiveDateTime,
 }
 
 /// A finding produced by an evaluation, ready to store.
@@ -368,7 +369,9 @@ impl Store {
                 findings::evidence,
                 findings::status,
                 findings::suppression_id,
+                findings::updated_at,
             ))
+            .order(findings::id.asc())
             .load(c))?;
         Ok(rows)
     }
@@ -531,6 +534,7 @@ macro_rules! write_eval_impl {
                         findings::evidence,
                         findings::status,
                         findings::suppression_id,
+                        findings::updated_at,
                     ))
                     .load(self)?;
                 let mut by_key: HashMap<(&str, &str), &FindingState> = existing
