@@ -62,7 +62,7 @@ fn tenant_001(ctx: &TenantContext<'_>) -> Option<Hit> {
 }
 
 fn tenant_002(ctx: &TenantContext<'_>) -> Option<Hit> {
-    (ctx.policy?.third_party_apps_restricted? == false)
+    (!ctx.policy?.third_party_apps_restricted?)
         .then(|| policy_evidence(ctx).with("third_party_apps_restricted", false))
 }
 

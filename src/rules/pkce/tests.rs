@@ -106,11 +106,13 @@ fn pkce_005_unknown_enforcement_with_code_flow() {
 
 #[test]
 fn pkce_006_server_metadata_without_s256() {
-    let mut env = Env::default();
-    env.policy = Some(TenantPolicy {
-        pkce_methods_advertised: Some(vec!["plain".into()]),
-        ..TenantPolicy::default()
-    });
+    let mut env = Env {
+        policy: Some(TenantPolicy {
+            pkce_methods_advertised: Some(vec!["plain".into()]),
+            ..TenantPolicy::default()
+        }),
+        ..Env::default()
+    };
     assert_eq!(env.tenant_ids(), vec!["PKCE-006"]);
     env.policy = Some(TenantPolicy {
         pkce_methods_advertised: Some(vec![]),

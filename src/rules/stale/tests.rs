@@ -56,7 +56,7 @@ fn stale_003_disabled_app_with_grants() {
     let mut app = web_app("gone");
     app.enabled = Some(false);
     let g = user_grant(&app, "u1", &["openid"]);
-    assert!(finding(&app, &[g.clone()], "STALE-003").is_some());
+    assert!(finding(&app, std::slice::from_ref(&g), "STALE-003").is_some());
     assert!(finding(&app, &[], "STALE-003").is_none());
     app.enabled = None;
     assert!(finding(&app, &[g], "STALE-003").is_none());
