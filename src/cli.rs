@@ -176,12 +176,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }
+            crate::digest_key::install(&config.digest_key_path()).map_err(runtime_error)?;
             serve(config, clock, demo)
         }
         Command::Scan { tenants } => {
             let config = load_config(path.as_deref())?;
             let selected = collector::select_tenants(&config, &tenants).map_err(config_error)?;
             let store = open_store(&config)?;
+            crate::digest_key::install(&config.digest_key_path()).map_err(runtime_error)?;
             // Unlike `serve`, a one-off scan leaves other processes' running scans alone.
             let report = runtime()?
                 .block_on(collector::run_scan(

@@ -331,6 +331,20 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the secret-digest key lives (see `rules.digest_key_file`).
+    pub fn digest_key_path(&self) -> PathBuf {
+        if let Some(p) = &self.rules.digest_key_file {
+            return p.clone();
+        }
+        const NAME: &str = "oauth-audit.digest-key";
+        if self.database_is_postgres() {
+            return PathBuf::from(NAME);
+        }
+        Path::new(&self.database.url)
+            .parent()
+            .map_or_else(|| PathBuf::from(NAME), |d| d.join(NAME))
+    }
+
     /// Whether `database.url` names PostgreSQL.
     pub fn database_is_postgres(&self) -> bool {
         self.database.url.starts_with("postgres://")
@@ -338,8 +352,13 @@ impl Config {
     }
 
     fn resolve_relative_paths(&mut self, dir: &Path) {
-        if let Some(p) = self.rules.watchlist.as_mut().filter(|p| p.is_relative()) {
-            *p = dir.join(&*p);
+        for p in [&mut self.rules.watchlist, &mut self.rules.digest_key_file]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
         }
         for t in &mut self.tenants {
             for p in [

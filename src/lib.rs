@@ -11,6 +11,7 @@ pub mod clock;
 pub mod collector;
 pub mod config;
 pub mod demo;
+pub mod digest_key;
 pub mod rules;
 pub mod store;
 pub mod web;

@@ -22,6 +22,11 @@ pub struct Settings {
     /// VENDOR-004: a watchlist file of known-compromised integrations (see `watchlist`).
     /// When unset, the built-in seed entries are used.
     pub watchlist: Option<PathBuf>,
+    /// SECRET-010: the installation key for keyed digests of secret values, a file holding 64
+    /// hex characters. Default: `oauth-audit.digest-key` beside the SQLite database (or in the
+    /// working directory with PostgreSQL), created with mode 0600 on first use. Replicas that
+    /// share a database must share this file.
+    pub digest_key_file: Option<PathBuf>,
     pub thresholds: Thresholds,
     /// `oa-risk-v1` weights.
     pub score: Weights,
