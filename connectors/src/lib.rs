@@ -12,13 +12,20 @@ pub mod error;
 pub mod file;
 pub mod json_stream;
 pub mod model;
+mod parse_util;
 pub mod provider;
 pub mod redact;
 pub mod secret_digest;
+#[cfg(test)]
+mod test_util;
 
+pub mod auth0;
 pub mod entra;
+pub mod google;
 pub mod keycloak;
 pub mod okta;
+pub mod rfc7591;
+pub mod slack;
 
 pub use connector::{CollectSummary, Connector, CoverageGap, ItemSink};
 pub use error::{ConnectorError, ErrorKind};
