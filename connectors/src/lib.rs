@@ -25,6 +25,7 @@ pub mod google;
 pub mod keycloak;
 pub mod okta;
 pub mod rfc7591;
+pub mod salesforce;
 pub mod slack;
 
 pub use connector::{CollectSummary, Connector, CoverageGap, ItemSink};
