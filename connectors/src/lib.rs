@@ -21,6 +21,7 @@ mod test_util;
 
 pub mod auth0;
 pub mod entra;
+pub mod github;
 pub mod google;
 pub mod keycloak;
 pub mod okta;
