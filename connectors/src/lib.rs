@@ -2,12 +2,16 @@
 //! and one module per provider that turns the provider's JSON into the model.
 //!
 //! Each provider module has `parse` (provider JSON to model, shared by the file importer and
-//! the HTTP connectors). This crate never depends on the main crate or on a database.
+//! the HTTP connectors) and `read_document` (one saved response held in memory: an object, an
+//! array, or a page in the provider's shape). [`detect`] recognises which provider a document
+//! comes from and dispatches to it, for the offline `check` command. [`rfc7591`] reads generic
+//! client metadata. This crate never depends on the main crate or on a database.
 
 // Production code handles every error; tests may unwrap (see clippy.toml).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod connector;
+pub mod detect;
 pub mod error;
 pub mod file;
 pub mod json_stream;
@@ -30,5 +34,6 @@ pub mod salesforce;
 pub mod slack;
 
 pub use connector::{CollectSummary, Connector, CoverageGap, ItemSink};
+pub use detect::{Format, UnknownFormat, detect, parse_document};
 pub use error::{ConnectorError, ErrorKind};
 pub use provider::{Provider, UnknownProvider};
