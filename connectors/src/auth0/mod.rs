@@ -1,10 +1,12 @@
 //! Auth0 (Management API v2).
 //!
-//! `parse` maps Auth0 objects to the model. [`read_document`] reads one saved response: a
-//! `Client`, a bare array, or a page with `include_totals=true`
+//! `parse` maps Auth0 clients to the model, `grants` the user and client grants.
+//! [`read_document`] reads one saved response: a `Client`, a bare array, or a page with
+//! `include_totals=true`
 //! (`{"total", "start", "limit", "clients" | "grants" | "client_grants": [...]}`); user grants
 //! (`/api/v2/grants`) and client grants (`/api/v2/client-grants`) may sit beside the clients.
 
+pub mod grants;
 pub mod parse;
 
 use serde_json::Value;
@@ -43,10 +45,10 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
             Item::Client => inv.apps.extend(parse::parse_app(item).map_err(&at)?),
             Item::UserGrant => inv
                 .grants
-                .push(parse::parse_grant(item, |_| None).map_err(&at)?),
+                .push(grants::parse_grant(item, |_| None).map_err(&at)?),
             Item::ClientGrant => inv
                 .grants
-                .push(parse::parse_client_grant(item, |_| None).map_err(&at)?),
+                .push(grants::parse_client_grant(item, |_| None).map_err(&at)?),
         }
     }
     Ok(inv)

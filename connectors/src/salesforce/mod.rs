@@ -7,6 +7,8 @@
 //! `OauthToken` rows become grants, and apps known only from them become apps of their own.
 
 pub mod parse;
+pub mod policy;
+pub mod records;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
@@ -32,8 +34,8 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
         let at = in_item(&label);
         match parse::kind_of(item) {
             Some(Kind::OauthToken) => {
-                inv.grants.push(parse::parse_token(item).map_err(&at)?);
-                if let Some(key) = parse::token_app_key(item) {
+                inv.grants.push(records::parse_token(item).map_err(&at)?);
+                if let Some(key) = records::token_app_key(item) {
                     tokens.entry(key).or_default().push(item);
                 }
             }
@@ -55,7 +57,7 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
         if known.contains(key.as_str()) || known.contains(name.as_str()) {
             continue;
         }
-        derived.push(parse::app_from_tokens(key, name, rows));
+        derived.push(records::app_from_tokens(key, name, rows));
     }
     // A token row names its app by ConnectedApplication id or by name; when the app is in the
     // document under another key (a Metadata API fullName), point the grant at it.

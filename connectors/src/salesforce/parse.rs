@@ -1,7 +1,8 @@
 //! Salesforce objects to the normalized model (field map: CONNECTORS.md §5.5, gaps §5.6):
-//! Metadata API `ConnectedApp` (as JSON: jsforce `readMetadata`, or XML converted to JSON,
-//! where every scalar may be a string), the `ConnectedApplication` sObject, and `OauthToken`
-//! rows (users' grants).
+//! recognising the three kinds we read, and the Metadata API `ConnectedApp` (as JSON: jsforce
+//! `readMetadata`, or XML converted to JSON, where every scalar may be a string). The
+//! `ConnectedApplication` sObject and `OauthToken` rows are in [`super::records`], the
+//! connected app's token and IP policy in [`super::policy`].
 //!
 //! The Metadata API is the only place with callback URLs, PKCE and secret requirements and the
 //! IP policy; the sObject and the token rows leave those unknown, with the reason noted.
@@ -11,17 +12,15 @@ use serde_json::{Value, json};
 use crate::Provider;
 use crate::error::ConnectorError;
 use crate::model::{
-    AppKind, ClientType, ConsentType, Credential, CredentialKind, Grant, GrantKind, GrantType,
-    Lifetime, OAuthApp, Ownership, PkcePolicy, PkceStatus, PolicySource, Principal, Setting,
+    AppKind, ClientType, Credential, CredentialKind, GrantType, OAuthApp, Ownership, PkcePolicy,
+    PkceStatus,
 };
 use crate::parse_util::{
-    add_redirects, flag, host_of, secret_credential, short, str_at, strings, text, time_at, uint,
+    add_redirects, flag, host_of, secret_credential, short, str_at, strings, text,
 };
 use crate::redact::evidence;
 
 const PROVIDER: &str = "salesforce";
-const METADATA_ONLY: &str =
-    "only the Metadata API `ConnectedApp` shows this; the ConnectedApplication object does not";
 
 /// What a Salesforce record or metadata object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +58,9 @@ pub fn kind_of(v: &Value) -> Option<Kind> {
 pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
     match kind_of(value) {
         Some(Kind::ConnectedApp) => parse_connected_app(value).map(Some),
-        Some(Kind::ConnectedApplication) => parse_connected_application(value).map(Some),
+        Some(Kind::ConnectedApplication) => {
+            super::records::parse_connected_application(value).map(Some)
+        }
         Some(Kind::OauthToken) | None => Ok(None),
     }
 }
@@ -222,8 +223,8 @@ pub fn parse_connected_app(value: &Value) -> Result<OAuthApp, ConnectorError> {
         }
     }
 
-    token_policy(&mut app, value, oauth, policy, offline);
-    network_policy(&mut app, policy);
+    super::policy::token_policy(&mut app, value, oauth, policy, offline);
+    super::policy::network_policy(&mut app, policy);
     app.raw = evidence(value.clone());
     app.normalize();
     Ok(app)
@@ -257,261 +258,4 @@ fn grant_types(app: &mut OAuthApp, oauth: &Value, has_callbacks: bool, offline: 
         "grant_types",
         "the user-agent (implicit) and username-password flows are allowed or blocked org-wide, not per connected app",
     );
-}
-
-fn client<T>(value: T) -> Setting<T> {
-    Setting::new(value, PolicySource::Client)
-}
-
-/// Seconds in one `unit` of a refresh token policy (`HOURS`, `DAYS`, `MONTHS`).
-fn unit_seconds(unit: &str) -> Option<u64> {
-    match unit.to_ascii_uppercase().as_str() {
-        "MINUTES" => Some(60),
-        "HOURS" => Some(3600),
-        "DAYS" => Some(86_400),
-        "MONTHS" => Some(30 * 86_400),
-        "YEARS" => Some(365 * 86_400),
-        _ => None,
-    }
-}
-
-fn token_policy(app: &mut OAuthApp, value: &Value, oauth: &Value, policy: &Value, offline: bool) {
-    app.token_policy.refresh_tokens_issued = Some(client(offline));
-    app.token_policy.refresh_token_rotation =
-        flag(oauth.get("isRefreshTokenRotationEnabled")).map(client);
-    // The access token is a session: it lives as long as the app's session timeout (minutes).
-    match uint(value.pointer("/sessionPolicy/sessionTimeout")) {
-        Some(minutes) if minutes > 0 => {
-            app.token_policy.access_token_lifetime = Some(client(Lifetime::Seconds(minutes * 60)));
-        }
-        _ => app.note_unknown(
-            "token_policy.access_token_lifetime",
-            "no app session timeout: the user's profile or the org session settings apply",
-        ),
-    }
-    let raw_policy = str_at(policy, "refreshTokenPolicy");
-    let parts: Vec<&str> = raw_policy.unwrap_or("infinite").split(':').collect();
-    let tp = &mut app.token_policy;
-    let source = if raw_policy.is_some() {
-        PolicySource::Client
-    } else {
-        PolicySource::ProviderDefault
-    };
-    let set = |v: Lifetime| Some(Setting::new(v, source));
-    match parts.as_slice() {
-        ["infinite"] => {
-            tp.refresh_token_lifetime = set(Lifetime::Unlimited);
-            tp.refresh_token_idle_lifetime = set(Lifetime::Unlimited);
-        }
-        ["zero"] => {
-            tp.refresh_token_lifetime = set(Lifetime::Seconds(0));
-            tp.refresh_tokens_issued = Some(client(false));
-        }
-        [kind, n, unit] => {
-            let secs = n
-                .parse::<u64>()
-                .ok()
-                .zip(unit_seconds(unit))
-                .map(|(n, u)| n.saturating_mul(u));
-            match (*kind, secs) {
-                ("specific_lifetime", Some(s)) => {
-                    tp.refresh_token_lifetime = set(Lifetime::Seconds(s));
-                    tp.refresh_token_idle_lifetime = set(Lifetime::Unlimited);
-                }
-                ("specific_inactivity", Some(s)) => {
-                    tp.refresh_token_lifetime = set(Lifetime::Unlimited);
-                    tp.refresh_token_idle_lifetime = set(Lifetime::Seconds(s));
-                }
-                _ => app.note_unknown(
-                    "token_policy.refresh_token_lifetime",
-                    format!(
-                        "unrecognised refreshTokenPolicy `{}`",
-                        short(raw_policy.unwrap_or(""))
-                    ),
-                ),
-            }
-        }
-        _ => app.note_unknown(
-            "token_policy.refresh_token_lifetime",
-            format!(
-                "unrecognised refreshTokenPolicy `{}`",
-                short(raw_policy.unwrap_or(""))
-            ),
-        ),
-    }
-    if raw_policy.is_none() {
-        app.note_inferred(
-            "token_policy.refresh_token_lifetime",
-            "no refreshTokenPolicy: Salesforce's default is \"valid until revoked\"",
-        );
-    }
-}
-
-/// `oauthPolicy.ipRelaxation`: only `ENFORCE` binds tokens to the users' login IP ranges.
-fn network_policy(app: &mut OAuthApp, policy: &Value) {
-    match str_at(policy, "ipRelaxation") {
-        Some("ENFORCE") => {
-            app.network_restricted = Some(true);
-            app.note_inferred(
-                "network_restricted",
-                "ipRelaxation ENFORCE applies the users' profile login IP ranges, which the connected app does not show",
-            );
-        }
-        Some(other) => {
-            app.network_restricted = Some(false);
-            app.note_inferred(
-                "network_restricted",
-                format!(
-                    "ipRelaxation `{}` relaxes IP restrictions (for refresh tokens at least)",
-                    short(other)
-                ),
-            );
-        }
-        None => app.note_unknown(
-            "network_restricted",
-            "the ConnectedApp has no oauthPolicy.ipRelaxation",
-        ),
-    }
-}
-
-/// Map a `ConnectedApplication` sObject row: an app installed or created in the org, with its
-/// access policy but none of its OAuth configuration.
-pub fn parse_connected_application(value: &Value) -> Result<OAuthApp, ConnectorError> {
-    let id = str_at(value, "Id")
-        .map(short)
-        .ok_or_else(|| ConnectorError::malformed("Salesforce ConnectedApplication without `Id`"))?;
-    let name = str_at(value, "Name")
-        .map(short)
-        .unwrap_or_else(|| id.clone());
-    let mut app = OAuthApp::new(Provider::Salesforce, &id, name);
-    app.created_at = time_at(value, "CreatedDate");
-    app.note_unknown(
-        "client_id",
-        "the consumer key is not on the ConnectedApplication object",
-    );
-    app.note_unknown(
-        "ownership",
-        "the ConnectedApplication object does not say whether the app is local or installed",
-    );
-    for field in [
-        "client_type",
-        "app_kind",
-        "redirect_uris",
-        "grant_types",
-        "pkce",
-        "credentials",
-        "network_restricted",
-    ] {
-        app.note_unknown(field, METADATA_ONLY);
-    }
-    let period = uint(value.get("RefreshTokenValidityPeriod"));
-    let by_inactivity = flag(value.get("OptionsRefreshTokenValidityMetric")) == Some(true);
-    let tp = &mut app.token_policy;
-    match period {
-        None => {
-            tp.refresh_token_lifetime = Some(client(Lifetime::Unlimited));
-            tp.refresh_token_idle_lifetime = Some(client(Lifetime::Unlimited));
-            app.note_inferred(
-                "token_policy.refresh_token_lifetime",
-                "no RefreshTokenValidityPeriod: refresh tokens are valid until revoked",
-            );
-        }
-        Some(0) => {
-            tp.refresh_token_lifetime = Some(client(Lifetime::Seconds(0)));
-            tp.refresh_tokens_issued = Some(client(false));
-        }
-        Some(n) if by_inactivity => {
-            tp.refresh_token_lifetime = Some(client(Lifetime::Unlimited));
-            app.note_unknown(
-                "token_policy.refresh_token_idle_lifetime",
-                format!("refresh tokens expire after {n} units of inactivity; the unit (hours, days or months) is not on the object"),
-            );
-        }
-        Some(n) => {
-            tp.refresh_token_idle_lifetime = Some(client(Lifetime::Unlimited));
-            app.note_unknown(
-                "token_policy.refresh_token_lifetime",
-                format!("refresh tokens expire after {n} units; the unit (hours, days or months) is not on the object"),
-            );
-        }
-    }
-    app.note_unknown(
-        "token_policy.access_token_lifetime",
-        "the app's session timeout is read from the Metadata API",
-    );
-    app.raw = evidence(value.clone());
-    app.normalize();
-    Ok(app)
-}
-
-/// The app an `OauthToken` row belongs to: the `ConnectedApplication` id when the row carries
-/// it (`AppMenuItem.ApplicationId`), else the app's name.
-pub fn token_app_key(row: &Value) -> Option<(String, String)> {
-    let name = str_at(row, "AppName").map(short)?;
-    let key = row
-        .pointer("/AppMenuItem/ApplicationId")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(short)
-        .unwrap_or_else(|| format!("app:{name}"));
-    Some((key, name))
-}
-
-/// Map an `OauthToken` row: one user's authorization of an app (never reads the token fields).
-pub fn parse_token(row: &Value) -> Result<Grant, ConnectorError> {
-    let (app_key, _) = token_app_key(row)
-        .ok_or_else(|| ConnectorError::malformed("Salesforce OauthToken without `AppName`"))?;
-    let user = str_at(row, "UserId")
-        .map(short)
-        .ok_or_else(|| ConnectorError::malformed("Salesforce OauthToken without `UserId`"))?;
-    Ok(Grant {
-        external_id: None,
-        app_external_id: app_key,
-        principal: Principal::User {
-            id: user,
-            email: None,
-            display_name: row
-                .pointer("/User/Username")
-                .and_then(Value::as_str)
-                .map(short),
-            active: row.pointer("/User/IsActive").and_then(Value::as_bool),
-        },
-        resource: None,
-        scopes: Vec::new(),
-        consent_type: ConsentType::User,
-        kind: GrantKind::Delegated,
-        created_at: time_at(row, "CreatedDate"),
-        expires_at: None,
-        last_used_at: time_at(row, "LastUsedDate"),
-    })
-}
-
-/// An app known only from users' `OauthToken` rows: it may not even be installed in the org
-/// (CONNECTORS.md §5.6), so everything but its name is unknown.
-pub fn app_from_tokens(key: &str, name: &str, rows: &[&Value]) -> OAuthApp {
-    let mut app = OAuthApp::new(Provider::Salesforce, key, name);
-    app.last_used_at = rows.iter().filter_map(|r| time_at(r, "LastUsedDate")).max();
-    app.note_unknown(
-        "ownership",
-        "known only from users' OauthToken rows: the app may not be installed in the org",
-    );
-    for field in [
-        "client_id",
-        "client_type",
-        "app_kind",
-        "redirect_uris",
-        "grant_types",
-        "pkce",
-        "credentials",
-        "token_policy",
-    ] {
-        app.note_unknown(field, "the app is known only from users' OauthToken rows");
-    }
-    app.note_unknown("requested_scopes", "OauthToken rows carry no scopes");
-    app.raw = evidence(json!({
-        "AppName": name,
-        "ApplicationId": rows.iter().find_map(|r| r.pointer("/AppMenuItem/ApplicationId")),
-    }));
-    app.normalize();
-    app
 }
