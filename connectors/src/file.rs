@@ -4,6 +4,11 @@
 //! directory, depending on the format). Each format's reader lives in its provider module and
 //! uses the same parsers as the HTTP connector, so an offline export and a live collection of
 //! the same tenant produce the same inventory.
+//!
+//! Entra and Okta exports are directories of list files and Keycloak's is a realm export, all
+//! streamed. Every other format (Auth0, GitHub, Google, Salesforce, Slack, RFC 7591 metadata)
+//! is one JSON file holding one saved API response in the provider's shape, read whole and
+//! parsed by [`crate::detect::read_document`].
 
 use async_trait::async_trait;
 use std::fs::File;
@@ -32,9 +37,9 @@ impl FileConnector {
         }
     }
 
-    /// The formats the importer reads.
+    /// The formats the importer reads: all of them.
     pub fn supported_formats() -> &'static [Provider] {
-        &[Provider::Entra, Provider::Okta, Provider::Keycloak]
+        &Provider::ALL
     }
 }
 
@@ -48,11 +53,47 @@ pub fn import(
         Provider::Entra => crate::entra::import(path, emit),
         Provider::Okta => crate::okta::import(path, emit),
         Provider::Keycloak => crate::keycloak::import(path, emit),
-        other => Err(ConnectorError::new(
-            ErrorKind::Config,
-            format!("the file importer does not read `{other}` exports yet"),
-        )),
+        other => import_document(other, path, emit),
     }
+}
+
+/// Read a one-file export: a saved API response in `format`'s shape.
+fn import_document(
+    format: Provider,
+    path: &Path,
+    emit: &mut Emit<'_>,
+) -> Result<CollectSummary, ConnectorError> {
+    if path.is_dir() {
+        return Err(ConnectorError::new(
+            ErrorKind::Config,
+            format!("a `{format}` export is one JSON file (a saved API response), not a directory"),
+        )
+        .at(path.display().to_string()));
+    }
+    let at = located(path);
+    let value: serde_json::Value = serde_json::from_reader(std::io::BufReader::new(open(path)?))
+        .map_err(|e| at(ConnectorError::malformed(format!("invalid JSON: {e}"))))?;
+    let (_, inv) = crate::detect::read_document(Some(crate::detect::Format::of(format)), &value)
+        .map_err(&at)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut duplicates = 0u64;
+    for app in inv.apps {
+        if seen.insert(app.external_id.clone()) {
+            emit(InventoryItem::App(Box::new(app)))?;
+        } else {
+            duplicates += 1;
+        }
+    }
+    if duplicates > 0 {
+        tracing::warn!(duplicates, "skipped apps listed twice in the export");
+    }
+    for grant in inv.grants {
+        emit(InventoryItem::Grant(grant))?;
+    }
+    for policy in inv.policies {
+        emit(InventoryItem::TenantPolicy(policy))?;
+    }
+    Ok(CollectSummary::default())
 }
 
 #[async_trait]
@@ -130,4 +171,41 @@ pub fn read_all(format: Provider, path: &Path) -> Result<Inventory, ConnectorErr
         Ok(())
     })?;
     Ok(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(path)
+    }
+
+    #[test]
+    fn one_file_formats_import_apps_and_grants() {
+        let inv = read_all(Provider::Google, &fixture("google/tokens.json")).unwrap();
+        assert_eq!((inv.apps.len(), inv.grants.len()), (3, 4));
+        let inv = read_all(Provider::Rfc7591, &fixture("rfc7591/clients.json")).unwrap();
+        assert_eq!(inv.apps.len(), 3);
+        assert_eq!(
+            FileConnector::supported_formats().len(),
+            Provider::ALL.len()
+        );
+    }
+
+    #[test]
+    fn a_directory_the_wrong_format_or_bad_json_is_an_error_naming_the_path() {
+        let e = read_all(Provider::Slack, &fixture("slack")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        let e = read_all(Provider::Slack, &fixture("auth0/clients.json")).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Malformed);
+        assert!(e.source_name.is_some_and(|s| s.ends_with("clients.json")));
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, "{not json").unwrap();
+        let e = read_all(Provider::Auth0, &bad).unwrap_err();
+        assert!(e.message.contains("invalid JSON"), "{e}");
+    }
 }

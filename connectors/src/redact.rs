@@ -23,9 +23,14 @@ pub fn evidence(value: Value) -> Value {
 fn redact(value: Value) -> Value {
     match value {
         Value::Object(map) => {
+            // A JSON Web Key (RFC 7517) carries its private or symmetric key material in short
+            // members that mean nothing elsewhere, so they are redacted only inside a JWK.
+            let jwk = map.contains_key("kty");
             let mut out = Map::new();
             for (k, v) in map {
-                let v = if is_secret_key(&k) && !v.is_null() && !v.is_object() && !v.is_array() {
+                let secret =
+                    is_secret_key(&k) || (jwk && JWK_PRIVATE_MEMBERS.contains(&k.as_str()));
+                let v = if secret && !v.is_null() && !v.is_object() && !v.is_array() {
                     Value::String(REDACTED.to_string())
                 } else {
                     redact(v)
@@ -66,11 +71,17 @@ pub fn bound_str(s: &str, max: usize) -> String {
     format!("{}…[{} bytes cut]", &s[..end], s.len() - end)
 }
 
+/// JWK members holding private (RSA, EC, OKP) or symmetric (`k`) key material (RFC 7518 §6).
+const JWK_PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
 /// Keys whose scalar values are secrets: anything naming a secret, password or private key,
-/// and bare token fields. Metadata about a secret (its creation time, hint, type, whether it is
+/// PEM blocks (GitHub returns an App's private key as `pem` once), and token fields (any key
+/// ending in `token`: `access_token`, Salesforce `DeleteToken`, RFC 7592
+/// `registration_access_token`, Slack `bot_token` ...). Metadata about a secret (its creation time, hint, type, whether it is
 /// required) is kept: those keys end in one of `KEEP_SUFFIXES`.
 fn is_secret_key(key: &str) -> bool {
-    const EXACT: [&str; 10] = [
+    const EXACT: [&str; 11] = [
+        "pem",
         "token",
         "access_token",
         "refresh_token",
@@ -87,7 +98,7 @@ fn is_secret_key(key: &str) -> bool {
         "enabled", "policy", "count",
     ];
     let k = key.to_ascii_lowercase();
-    if EXACT.contains(&k.as_str()) {
+    if EXACT.contains(&k.as_str()) || k.ends_with("token") {
         return true;
     }
     let secretish = k.contains("secret")
@@ -122,6 +133,35 @@ mod tests {
             "{s}"
         );
         assert_eq!(v["passwordCredentials"][0]["hint"], "abc");
+    }
+
+    #[test]
+    fn tokens_pem_keys_and_private_jwk_members_are_replaced() {
+        let v = evidence(json!({
+            "registration_access_token": "reg-tok-1",
+            "AccessToken": "00Dxx!sfdc-access",
+            "DeleteToken": "sfdc-delete",
+            "pem": "-----BEGIN RSA PRIVATE KEY-----abc",
+            "token_type": "bot",
+            "dpop_bound_access_tokens": true,
+            "jwks": {"keys": [{"kty": "RSA", "kid": "k1", "n": "modulus", "e": "AQAB", "d": "private-exponent", "p": "prime-p"}]},
+            "other": {"d": "kept outside a JWK"}
+        }));
+        let s = v.to_string();
+        for secret in [
+            "reg-tok-1",
+            "sfdc-access",
+            "sfdc-delete",
+            "PRIVATE KEY",
+            "private-exponent",
+            "prime-p",
+        ] {
+            assert!(!s.contains(secret), "{secret} in {s}");
+        }
+        assert_eq!(v["token_type"], "bot");
+        assert_eq!(v["dpop_bound_access_tokens"], true);
+        assert_eq!(v["jwks"]["keys"][0]["n"], "modulus");
+        assert_eq!(v["other"]["d"], "kept outside a JWK");
     }
 
     #[test]

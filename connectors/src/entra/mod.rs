@@ -138,5 +138,77 @@ pub fn import(dir: &Path, emit: &mut Emit<'_>) -> Result<CollectSummary, Connect
     Ok(CollectSummary::default())
 }
 
+/// Whether a Graph object is a service principal rather than an application (both carry
+/// `appId` and `signInAudience`; only service principals carry these).
+fn is_service_principal(v: &Value) -> bool {
+    [
+        "servicePrincipalType",
+        "servicePrincipalNames",
+        "appOwnerOrganizationId",
+        "replyUrls",
+        "appDisplayName",
+        "appRoleAssignmentRequired",
+    ]
+    .iter()
+    .any(|k| v.get(*k).is_some())
+}
+
+/// Read the apps of one saved Graph response held in memory: an `application` or
+/// `servicePrincipal`, a JSON array of them, or a page (`{"value": [...]}`); applications and
+/// service principals may be mixed. Applications are first-party apps, merged with their
+/// service principal when the document has it. A service principal without its application is
+/// a third-party app when the document holds applications (an export of the tenant's
+/// registrations), and of unknown ownership when it holds none.
+pub fn read_document(value: &Value) -> Result<crate::file::Inventory, ConnectorError> {
+    use crate::parse_util::{document_items, in_item};
+    let items = document_items(value, PAGE_KEYS);
+    let mut names = PermissionNames::default();
+    let mut sps: Vec<(ServicePrincipal, &Value)> = Vec::new();
+    let mut applications = Vec::new();
+    for (label, item) in &items {
+        if is_service_principal(item) {
+            let sp = parse::service_principal(item).map_err(in_item(label))?;
+            names.learn(&sp);
+            sps.push((sp, item));
+        } else {
+            applications.push((label, *item));
+        }
+    }
+    let mut inv = crate::file::Inventory::default();
+    let mut merged = HashSet::new();
+    for (label, item) in &applications {
+        let app_id = item
+            .get("appId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let sp = sps
+            .iter()
+            .find(|(sp, _)| sp.app_id == app_id)
+            .map(|(sp, _)| sp);
+        if sp.is_some() {
+            merged.insert(app_id.to_string());
+        }
+        inv.apps
+            .push(parse::first_party_app(item, sp, &names).map_err(in_item(label))?);
+    }
+    for (sp, raw) in sps {
+        if merged.contains(&sp.app_id) || !is_app_type(&sp) {
+            continue;
+        }
+        let mut app = parse::third_party_app(&sp, raw.clone());
+        if applications.is_empty() {
+            app.ownership = crate::model::Ownership::Unknown;
+            app.notes.retain(|n| n.field != "ownership");
+            app.note_unknown(
+                "ownership",
+                "a service principal without the tenant's application list: it may be this tenant's app or another organization's",
+            );
+            app.normalize();
+        }
+        inv.apps.push(app);
+    }
+    Ok(inv)
+}
+
 #[cfg(test)]
 mod tests;

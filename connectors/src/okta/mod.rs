@@ -60,5 +60,17 @@ pub fn import(dir: &Path, emit: &mut Emit<'_>) -> Result<CollectSummary, Connect
     Ok(CollectSummary::default())
 }
 
+/// Read the OAuth apps of one saved Okta response held in memory: an app object or a JSON
+/// array of them (`GET /api/v1/apps`). Apps that are not OAuth clients are skipped.
+pub fn read_document(value: &Value) -> Result<crate::file::Inventory, ConnectorError> {
+    use crate::parse_util::{document_items, in_item};
+    let mut inv = crate::file::Inventory::default();
+    for (label, item) in document_items(value, &[]) {
+        inv.apps
+            .extend(parse::parse_app(item).map_err(in_item(&label))?);
+    }
+    Ok(inv)
+}
+
 #[cfg(test)]
 mod tests;

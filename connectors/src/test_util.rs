@@ -1,0 +1,42 @@
+//! Helpers for the parsers' tests: fixtures, lookups, and the "no secret survives" check.
+
+use serde_json::Value;
+
+use crate::model::OAuthApp;
+
+/// The test key for secret digests; installed once per test process.
+pub const DIGEST_KEY: [u8; 32] = [7; 32];
+
+/// Install the test digest key (the first install in the process wins; all tests use this one).
+pub fn with_digest_key() {
+    crate::secret_digest::install_key(DIGEST_KEY);
+}
+
+/// A fixture under `tests/fixtures/`, parsed.
+pub fn fixture(path: &str) -> Value {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// The app named `name`.
+pub fn by_name<'a>(apps: &'a [OAuthApp], name: &str) -> &'a OAuthApp {
+    apps.iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("no app named {name}"))
+}
+
+/// Fail if any of `secrets` appears anywhere in the serialized apps (model fields and `raw`).
+pub fn assert_no_secret(apps: &[OAuthApp], secrets: &[&str]) {
+    let json = serde_json::to_string(apps).unwrap();
+    for s in secrets {
+        assert!(!json.contains(s), "secret value {s} survived parsing");
+    }
+}
+
+/// Whether `app` has a note of `kind` on `field`.
+pub fn has_note(app: &OAuthApp, field: &str, kind: crate::model::NoteKind) -> bool {
+    app.notes.iter().any(|n| n.field == field && n.kind == kind)
+}
