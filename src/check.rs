@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use connectors::detect::{self, Format};
-use connectors::model::OAuthApp;
+use connectors::model::{Grant, OAuthApp, TenantPolicy};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,11 +30,15 @@ pub struct InputError {
     pub reason: String,
 }
 
-/// The apps of one input file.
+/// What one input file holds.
 pub struct Input {
     pub path: PathBuf,
     pub format: Format,
     pub apps: Vec<OAuthApp>,
+    /// Grants the document carries (Google tokens, Salesforce `OauthToken` rows, ...); when
+    /// it carries none, an app's permissions are the ones it requests.
+    pub grants: Option<Vec<Grant>>,
+    pub policy: Option<TenantPolicy>,
 }
 
 /// One audited app.
@@ -60,12 +65,14 @@ pub fn read_inputs(files: &[PathBuf], format: Option<Format>) -> Result<Vec<Inpu
             let text = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
             let value: Value = serde_json::from_slice(&text)
                 .map_err(|e| err(format!("not JSON ({e}); expected {}", expected())))?;
-            let (format, apps) =
-                detect::parse_document(format, &value).map_err(|e| err(e.to_string()))?;
+            let (format, inv) =
+                detect::read_document(format, &value).map_err(|e| err(e.to_string()))?;
             Ok(Input {
                 path: path.clone(),
                 format,
-                apps,
+                apps: inv.apps,
+                grants: (!inv.grants.is_empty()).then_some(inv.grants),
+                policy: inv.policies.into_iter().next(),
             })
         })
         .collect()
@@ -76,24 +83,48 @@ fn expected() -> &'static str {
 }
 
 /// Run the catalog over every app of every input.
-pub fn check(inputs: &[Input], settings: &Settings, watchlist: &Watchlist, now: DateTime<Utc>) -> Vec<Checked> {
+pub fn check(
+    inputs: &[Input],
+    settings: &Settings,
+    watchlist: &Watchlist,
+    now: DateTime<Utc>,
+) -> Vec<Checked> {
+    let by_app: Vec<HashMap<&str, Vec<Grant>>> = inputs
+        .iter()
+        .map(|input| {
+            let mut m: HashMap<&str, Vec<Grant>> = HashMap::new();
+            for g in input.grants.iter().flatten() {
+                m.entry(g.app_external_id.as_str())
+                    .or_default()
+                    .push(g.clone());
+            }
+            m
+        })
+        .collect();
+    let grants_of = |i: usize, app: &OAuthApp| -> Option<&[Grant]> {
+        inputs[i].grants.as_ref()?;
+        Some(
+            by_app[i]
+                .get(app.external_id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+        )
+    };
     let mut estate = EstateBuilder::new();
-    for input in inputs {
+    for (i, input) in inputs.iter().enumerate() {
         let tenant = input.path.display().to_string();
         for app in &input.apps {
-            // Registrations carry no grants: tiers come from requested scopes.
-            let facts = EstateFacts::of(app, &requested_privilege(app, settings, now));
+            let facts = EstateFacts::of(app, &privilege(app, grants_of(i, app), settings, now));
             estate.add(&tenant, app.provider, &app.external_id, &app.name, &facts);
         }
     }
     let estate = estate.build();
     let mut out = Vec::new();
-    for input in inputs {
+    for (i, input) in inputs.iter().enumerate() {
         let name = input.path.display().to_string();
         let ctx = TenantContext {
             name: &name,
-            provider: input.apps.first().map_or(connectors::Provider::Entra, |a| a.provider),
-            policy: None,
+            provider: input.format.provider(),
+            policy: input.policy.as_ref(),
             now,
             settings,
             estate: &estate,
@@ -101,9 +132,13 @@ pub fn check(inputs: &[Input], settings: &Settings, watchlist: &Watchlist, now: 
             resolver: None,
         };
         for app in &input.apps {
-            let actx = AppContext::new(&ctx, app, None, None);
+            let actx = AppContext::new(&ctx, app, grants_of(i, app), None);
             let findings = evaluate_app(&actx);
-            let impact = Impact::of(&actx.privilege, &settings.score, settings.thresholds.broad_user_count);
+            let impact = Impact::of(
+                &actx.privilege,
+                &settings.score,
+                settings.thresholds.broad_user_count,
+            );
             let inputs: Vec<score::Input<'_>> = findings.iter().map(score::Input::from).collect();
             let risk = score::score(impact, &inputs, &settings.score);
             let mut findings = findings;
@@ -119,7 +154,12 @@ pub fn check(inputs: &[Input], settings: &Settings, watchlist: &Watchlist, now: 
     out
 }
 
-fn requested_privilege(app: &OAuthApp, settings: &Settings, now: DateTime<Utc>) -> crate::rules::Privilege {
+fn privilege(
+    app: &OAuthApp,
+    grants: Option<&[Grant]>,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> crate::rules::Privilege {
     let estate = crate::rules::Estate::default();
     let watchlist = Watchlist::default();
     let ctx = TenantContext {
@@ -132,7 +172,7 @@ fn requested_privilege(app: &OAuthApp, settings: &Settings, now: DateTime<Utc>) 
         watchlist: &watchlist,
         resolver: None,
     };
-    AppContext::new(&ctx, app, None, None).privilege
+    AppContext::new(&ctx, app, grants, None).privilege
 }
 
 /// Whether any finding is at or above `fail_on`.
@@ -186,8 +226,18 @@ pub fn to_text(results: &[Checked]) -> String {
             let _ = writeln!(out, "  no findings");
         }
         for f in &c.findings {
-            let _ = writeln!(out, "  [{}] {} {}", f.severity.as_str().to_uppercase(), f.rule.id, f.rule.title);
-            let _ = writeln!(out, "      evidence: {}", printable(&f.evidence.to_string()));
+            let _ = writeln!(
+                out,
+                "  [{}] {} {}",
+                f.severity.as_str().to_uppercase(),
+                f.rule.id,
+                f.rule.title
+            );
+            let _ = writeln!(
+                out,
+                "      evidence: {}",
+                printable(&f.evidence.to_string())
+            );
             let _ = writeln!(out, "      fix: {}", f.rule.fix);
         }
         let _ = writeln!(out);

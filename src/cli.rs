@@ -1,4 +1,4 @@
-//! The command line (clap): `serve`, `scan`, `rules`, `migrate` and `api-key`. Every command takes
+//! The command line (clap): `serve`, `scan`, `check`, `rules`, `migrate` and `api-key`. Every command takes
 //! `--config FILE` (default `oauth-audit.toml` when present) and honours `OAUTH_AUDIT_*`.
 //!
 //! Exit codes: 0 success; 1 a runtime failure (for `scan`: any tenant failed); 2 bad
@@ -59,6 +59,22 @@ pub enum Command {
         #[arg(long = "tenant", value_name = "NAME")]
         tenants: Vec<String>,
     },
+    /// Audit client registrations in files offline (no database). Exit 1 when a finding at or
+    /// above --fail-on exists, 0 otherwise, 2 on unreadable or unrecognised input.
+    Check {
+        /// JSON files: one app object, or a list or page of them, in a provider's API shape; a
+        /// Keycloak realm export; or RFC 7591 client metadata.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The files' shape (detected when omitted).
+        #[arg(long, value_name = "PROVIDER")]
+        provider: Option<connectors::detect::Format>,
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Lowest severity that makes the exit code 1.
+        #[arg(long, value_name = "SEVERITY", default_value = "high")]
+        fail_on: crate::rules::Severity,
+    },
     /// Print the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -84,6 +100,13 @@ pub enum ApiKeyCommand {
     List,
     /// Revoke a key at once.
     Revoke { id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -203,6 +226,33 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             } else {
                 1
             })
+        }
+        Command::Check {
+            files,
+            provider,
+            format,
+            fail_on,
+        } => {
+            // Thresholds, severities and the watchlist come from the config when there is one.
+            let config = match path.as_deref() {
+                Some(p) => load_config(Some(p))?,
+                None => Config::default(),
+            };
+            let watchlist = match &config.rules.watchlist {
+                Some(p) => crate::rules::watchlist::Watchlist::load(p)
+                    .map_err(|e| config_error(anyhow::anyhow!(e)))?,
+                None => crate::rules::watchlist::Watchlist::builtin(),
+            };
+            let inputs = crate::check::read_inputs(&files, provider).map_err(config_error)?;
+            let results = crate::check::check(&inputs, &config.rules, &watchlist, clock.now());
+            let base = std::env::current_dir().unwrap_or_default();
+            let text = match format {
+                CheckFormat::Text => crate::check::to_text(&results),
+                CheckFormat::Json => format!("{:#}\n", crate::check::to_json(&results)),
+                CheckFormat::Sarif => format!("{:#}\n", crate::check::to_sarif(&results, &base)),
+            };
+            print!("{text}");
+            Ok(u8::from(crate::check::fails(&results, fail_on)))
         }
         Command::Rules { format } => {
             use crate::rules::doc;

@@ -180,9 +180,15 @@ impl TryFrom<String> for TenantProvider {
         if s == "file" {
             return Ok(TenantProvider::File);
         }
-        s.parse()
-            .map(TenantProvider::Saas)
-            .map_err(|e: connectors::UnknownProvider| format!("{e} or file"))
+        let p: Provider = s
+            .parse()
+            .map_err(|e: connectors::UnknownProvider| format!("{e} or file"))?;
+        if !p.is_saas() {
+            return Err(format!(
+                "`{s}` is a document format, not a SaaS: use provider = \"file\" with format = \"{s}\""
+            ));
+        }
+        Ok(TenantProvider::Saas(p))
     }
 }
 

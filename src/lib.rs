@@ -6,6 +6,7 @@
 // Production code handles every error; tests may unwrap (see clippy.toml).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod collector;

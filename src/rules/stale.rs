@@ -57,7 +57,7 @@ pub(super) static RULES: &[Rule] = &[
         family: Family::Stale,
         title: "App without an accountable owner",
         severity: Severity::Medium,
-        checks: "`owners` empty, or every owner is disabled/deleted in the directory. Not judged where the provider does not expose owners (the app carries an `owners` unknown note).",
+        checks: "`owners` empty, or every owner is disabled/deleted in the directory. Judged only where the provider exposes owners (Entra, GitHub, RFC 7591 `contacts`) and the collection read them.",
         rationale: "Nobody will rotate, review or retire the app.",
         cites: &["OWASP NHI1", "NIST CSF 2.0 PR.AA-01"],
         nhi: &["NHI1"],
@@ -185,11 +185,20 @@ fn stale_003(ctx: &AppContext<'_>) -> Option<Hit> {
     })
 }
 
+/// Whether the provider's API names app owners at all. Elsewhere an empty owner list means
+/// "not exposed", not "nobody", and STALE-004 stays quiet (unknown is not unsafe).
+fn provider_exposes_owners(p: connectors::Provider) -> bool {
+    use connectors::Provider::*;
+    // Entra: application owners; GitHub: the app's owner; RFC 7591: `contacts`.
+    matches!(p, Entra | Github | Rfc7591)
+}
+
 fn stale_004(ctx: &AppContext<'_>) -> Option<Hit> {
     let app = ctx.app;
-    if app
-        .note("owners")
-        .is_some_and(|n| n.kind == connectors::model::NoteKind::Unknown)
+    if !provider_exposes_owners(app.provider)
+        || app
+            .note("owners")
+            .is_some_and(|n| n.kind == connectors::model::NoteKind::Unknown)
     {
         return None;
     }

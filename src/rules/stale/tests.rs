@@ -65,16 +65,20 @@ fn stale_003_disabled_app_with_grants() {
 #[test]
 fn stale_004_no_accountable_owner() {
     let mut app = web_app("orphan");
+    app.provider = connectors::Provider::Entra;
     assert!(ids(&app).contains(&"STALE-004"));
     app.owners = vec!["alice".into(), "bob".into()];
     app.inactive_owners = vec!["alice".into()];
     assert!(!ids(&app).contains(&"STALE-004"));
     app.inactive_owners.push("bob".into());
     assert!(ids(&app).contains(&"STALE-004"));
-    // Not exposed by the provider: not judged.
-    let mut unknown = web_app("okta");
-    unknown.note_unknown("owners", "Okta apps have no owner field");
+    // Not read by this collection: not judged.
+    let mut unknown = web_app("entra-export");
+    unknown.provider = connectors::Provider::Entra;
+    unknown.note_unknown("owners", "the export does not hold owners");
     assert!(!ids(&unknown).contains(&"STALE-004"));
+    // A provider without owners: an empty list means nothing.
+    assert!(!ids(&web_app("okta")).contains(&"STALE-004"));
 }
 
 #[test]
