@@ -468,10 +468,7 @@ mod tests {
                     .count()
             };
             assert!(of(Tier::T0) > 0, "{p} has no T0 row");
-            assert!(
-                of(Tier::T1) > 0 || p == Provider::Keycloak,
-                "{p} has no T1 row"
-            );
+            assert!(of(Tier::T1) > 0, "{p} has no T1 row");
             assert!(of(Tier::T3) > 0, "{p} has no T3 row");
             assert!(
                 rows().iter().filter(|r| r.provider == p).count() >= 30,
