@@ -647,12 +647,3 @@ mod tests {
         assert!(w.matches(&app(Provider::Salesforce, "Drift")).is_empty());
     }
 }
-
-impl Watchlist {
-    /// Load a watchlist file.
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        std::fs::read_to_string(path)
-            .map(|_| Watchlist {})
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))
-    }
-}
