@@ -300,4 +300,6 @@ fn finding(rule: &'static Rule, hit: Hit, settings: &Settings) -> Finding {
 }
 
 #[cfg(test)]
+mod testkit;
+#[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use super::Severity;
 use super::score::Weights;
 
 /// The `[rules]` config section.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
     /// Rule ids that never run.
@@ -25,19 +25,6 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// `oa-risk-v1` weights.
     pub score: Weights,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            disabled: Vec::new(),
-            severity: BTreeMap::new(),
-            dns_check: false,
-            watchlist: None,
-            thresholds: Thresholds::default(),
-            score: Weights::default(),
-        }
-    }
 }
 
 impl Settings {

@@ -1,1 +1,1 @@
-use super::*;
+//! `oa-risk-v1` tests (being written).
