@@ -8,7 +8,8 @@
 //! - `raw`, the provider object, was redacted at ingest by [`connectors::redact::evidence`],
 //!   which replaced every pattern match with a `[redacted:<kind>]` marker. So the walk over
 //!   its strings (and keys) looks only for markers, a plain substring search, and is bounded
-//!   in depth and in nodes visited.
+//!   in depth and in nodes visited. Every parser keeps `raw` only through `evidence`; one that
+//!   did not would store live secrets, which this rule would then not see either.
 //!
 //! The catalog's last case, "a secret value also seen on a credential digest", is checked on
 //! the model's fields when this installation computes digests: every token of them that could

@@ -11,20 +11,22 @@
 //! issued ([`AppContext::refresh_tokens_issued`]); when that is itself inferred (from the
 //! refresh grant or an offline scope rather than a policy value), the evidence says so.
 
+mod access;
+mod refresh;
+
 #[cfg(test)]
 mod tests;
 
-use connectors::model::{Lifetime, Ownership, Setting};
+use connectors::model::{Lifetime, Setting};
 use serde_json::{Value, json};
 
-use super::scopes::Tier;
-use super::secret::{inferred_from, shown};
+use super::secret::inferred_from;
 use super::{AppContext, Check, Family, Hit, Rule, Severity};
+use access::{token_001, token_002, token_008};
+use refresh::{token_003, token_004, token_005, token_006, token_007};
 
 const DAY: u64 = 86_400;
 const HOUR: u64 = 3_600;
-/// Most permissions listed in TOKEN-007's evidence.
-const MAX_LISTED: usize = 10;
 
 pub(super) static RULES: &[Rule] = &[
     Rule {
@@ -205,238 +207,5 @@ fn refresh_issued(ctx: &AppContext<'_>) -> Option<(Value, Option<&'static str>)>
                 "refresh tokens: the client may use the refresh_token grant or holds an offline scope",
             ),
         ),
-    })
-}
-
-/// TOKEN-001: `access_token_max_secs` (3600) < lifetime <= `access_token_hard_max_secs`
-/// (86400).
-fn token_001(ctx: &AppContext<'_>) -> Option<Hit> {
-    let th = ctx.thresholds();
-    let s = ctx.app.token_policy.access_token_lifetime.as_ref()?;
-    let Lifetime::Seconds(n) = s.value else {
-        return None;
-    };
-    (n > th.access_token_max_secs && n <= th.access_token_hard_max_secs).then(|| {
-        let hit = Hit::new()
-            .with("access_token_lifetime", lifetime(s))
-            .with("max_seconds", th.access_token_max_secs);
-        mark(hit, ctx, &["token_policy.access_token_lifetime"], None)
-    })
-}
-
-/// TOKEN-002: lifetime above `access_token_hard_max_secs` (86400), or unlimited. Unknown
-/// (`None`) does not fire.
-fn token_002(ctx: &AppContext<'_>) -> Option<Hit> {
-    let max = ctx.thresholds().access_token_hard_max_secs;
-    let s = ctx.app.token_policy.access_token_lifetime.as_ref()?;
-    above(s, max).then(|| {
-        let hit = Hit::new()
-            .with("access_token_lifetime", lifetime(s))
-            .with("max_seconds", max);
-        mark(hit, ctx, &["token_policy.access_token_lifetime"], None)
-    })
-}
-
-/// TOKEN-003: a public-like client that is issued refresh tokens with rotation explicitly
-/// off and no sender-constraining. Rotation unknown does not fire. Binding unknown counts as
-/// unbound: DPoP and mTLS binding are opt-in protocol features a connector records when it
-/// sees them, and bearer tokens are the protocol default.
-fn token_003(ctx: &AppContext<'_>) -> Option<Hit> {
-    let app = ctx.app;
-    let tp = &app.token_policy;
-    if !ctx.is_public_like() || tp.sender_constrained.as_ref().is_some_and(|s| s.value) {
-        return None;
-    }
-    let rotation = tp.refresh_token_rotation.as_ref().filter(|s| !s.value)?;
-    let (issued, how) = refresh_issued(ctx)?;
-    let hit = Hit::new()
-        .with("client_type", app.client_type.as_str())
-        .with("app_kind", app.app_kind.as_str())
-        .with("refresh_tokens_issued", issued)
-        .with(
-            "refresh_token_rotation",
-            json!({"value": false, "source": rotation.source.as_str()}),
-        )
-        .with("sender_constrained", sender_constrained(ctx));
-    Some(mark(
-        hit,
-        ctx,
-        &[
-            "client_type",
-            "app_kind",
-            "token_policy.refresh_token_rotation",
-        ],
-        how,
-    ))
-}
-
-fn sender_constrained(ctx: &AppContext<'_>) -> Value {
-    match &ctx.app.token_policy.sender_constrained {
-        Some(s) => json!({"value": s.value, "source": s.source.as_str()}),
-        None => "not stated (bearer tokens)".into(),
-    }
-}
-
-/// TOKEN-004: refresh tokens issued with both the absolute and the idle lifetime unlimited.
-/// One of them unknown does not fire.
-fn token_004(ctx: &AppContext<'_>) -> Option<Hit> {
-    let tp = &ctx.app.token_policy;
-    let absolute = tp.refresh_token_lifetime.as_ref()?;
-    let idle = tp.refresh_token_idle_lifetime.as_ref()?;
-    if absolute.value != Lifetime::Unlimited || idle.value != Lifetime::Unlimited {
-        return None;
-    }
-    let (issued, how) = refresh_issued(ctx)?;
-    let hit = Hit::new()
-        .with("refresh_tokens_issued", issued)
-        .with("refresh_token_lifetime", lifetime(absolute))
-        .with("refresh_token_idle_lifetime", lifetime(idle));
-    Some(mark(
-        hit,
-        ctx,
-        &[
-            "token_policy.refresh_token_lifetime",
-            "token_policy.refresh_token_idle_lifetime",
-        ],
-        how,
-    ))
-}
-
-/// TOKEN-005: refresh tokens issued with an absolute lifetime above
-/// `refresh_absolute_max_days` (90), an idle lifetime above `refresh_idle_max_days` (30), or
-/// for SPAs an absolute lifetime above `spa_refresh_absolute_max_hours` (24). An unlimited
-/// value is above any bound, but when both are unlimited TOKEN-004 (high) reports the app and
-/// this rule stays silent rather than count the same weakness twice.
-fn token_005(ctx: &AppContext<'_>) -> Option<Hit> {
-    let th = ctx.thresholds();
-    let tp = &ctx.app.token_policy;
-    let absolute = tp.refresh_token_lifetime.as_ref();
-    let idle = tp.refresh_token_idle_lifetime.as_ref();
-    let unlimited =
-        |s: Option<&Setting<Lifetime>>| s.is_some_and(|s| s.value == Lifetime::Unlimited);
-    if unlimited(absolute) && unlimited(idle) {
-        return None;
-    }
-    let mut exceeded = Vec::new();
-    if let Some(a) = absolute.filter(|a| above(a, th.refresh_absolute_max_days * DAY)) {
-        exceeded.push(json!({"field": "refresh_token_lifetime", "lifetime": lifetime(a), "max_days": th.refresh_absolute_max_days}));
-    }
-    if let Some(i) = idle.filter(|i| above(i, th.refresh_idle_max_days * DAY)) {
-        exceeded.push(json!({"field": "refresh_token_idle_lifetime", "lifetime": lifetime(i), "max_days": th.refresh_idle_max_days}));
-    }
-    if ctx.app.app_kind == connectors::model::AppKind::Spa
-        && let Some(a) = absolute.filter(|a| above(a, th.spa_refresh_absolute_max_hours * HOUR))
-    {
-        exceeded.push(json!({"field": "refresh_token_lifetime", "app_kind": "spa", "lifetime": lifetime(a), "max_hours": th.spa_refresh_absolute_max_hours}));
-    }
-    if exceeded.is_empty() {
-        return None;
-    }
-    let (issued, how) = refresh_issued(ctx)?;
-    let hit = Hit::new()
-        .with("refresh_tokens_issued", issued)
-        .with("exceeded", exceeded);
-    Some(mark(
-        hit,
-        ctx,
-        &[
-            "token_policy.refresh_token_lifetime",
-            "token_policy.refresh_token_idle_lifetime",
-        ],
-        how,
-    ))
-}
-
-/// TOKEN-006: rotation on, and an already-rotated token still accepted for more than
-/// `refresh_reuse_max_secs` (60).
-fn token_006(ctx: &AppContext<'_>) -> Option<Hit> {
-    let max = ctx.thresholds().refresh_reuse_max_secs;
-    let tp = &ctx.app.token_policy;
-    let rotation = tp.refresh_token_rotation.as_ref().filter(|s| s.value)?;
-    let window = tp
-        .refresh_token_reuse_interval
-        .as_ref()
-        .filter(|s| s.value > max)?;
-    let hit = Hit::new()
-        .with(
-            "refresh_token_rotation",
-            json!({"value": true, "source": rotation.source.as_str()}),
-        )
-        .with(
-            "reuse_interval",
-            json!({"seconds": window.value, "source": window.source.as_str()}),
-        )
-        .with("max_seconds", max);
-    let (issued, how) = refresh_issued(ctx)?;
-    Some(mark(
-        hit.with("refresh_tokens_issued", issued),
-        ctx,
-        &[
-            "token_policy.refresh_token_rotation",
-            "token_policy.refresh_token_reuse_interval",
-        ],
-        how,
-    ))
-}
-
-/// TOKEN-007: a third-party app holding T0/T1 permissions, issued refresh tokens that are not
-/// sender-constrained, and known not to be network-restricted.
-///
-/// Judgment on unknowns: binding unknown counts as unbound (as in TOKEN-003: bearer is the
-/// protocol default and connectors record DPoP/mTLS when they see it). Network restriction
-/// unknown does not fire: restrictions live outside the app object in most providers
-/// (conditional access, the integration user's login IP ranges, network zones), so `None`
-/// means "not read", and RULES §2 forbids treating that as unrestricted.
-fn token_007(ctx: &AppContext<'_>) -> Option<Hit> {
-    let app = ctx.app;
-    if app.ownership != Ownership::ThirdParty
-        || !ctx.privilege.high_impact()
-        || app.network_restricted != Some(false)
-        || app
-            .token_policy
-            .sender_constrained
-            .as_ref()
-            .is_some_and(|s| s.value)
-    {
-        return None;
-    }
-    let permissions: Vec<String> = ctx
-        .privilege
-        .at_least(Tier::T1)
-        .take(MAX_LISTED)
-        .map(|s| shown(&s.scope))
-        .collect();
-    let hit = Hit::new()
-        .with("ownership", app.ownership.as_str())
-        .with(
-            "max_tier",
-            ctx.privilege.max_tier.map(Tier::as_str).unwrap_or_default(),
-        )
-        .with("high_impact_permissions", permissions)
-        .with("sender_constrained", sender_constrained(ctx))
-        .with("network_restricted", false);
-    let (issued, how) = refresh_issued(ctx)?;
-    Some(mark(
-        hit.with("refresh_tokens_issued", issued),
-        ctx,
-        &["ownership", "network_restricted"],
-        how,
-    ))
-}
-
-/// TOKEN-008: authorization code lifetime above `code_lifetime_max_secs` (600).
-fn token_008(ctx: &AppContext<'_>) -> Option<Hit> {
-    let max = ctx.thresholds().code_lifetime_max_secs;
-    let s = ctx.app.token_policy.authorization_code_lifetime.as_ref()?;
-    above(s, max).then(|| {
-        let hit = Hit::new()
-            .with("authorization_code_lifetime", lifetime(s))
-            .with("max_seconds", max);
-        mark(
-            hit,
-            ctx,
-            &["token_policy.authorization_code_lifetime"],
-            None,
-        )
     })
 }
