@@ -2,6 +2,7 @@
 //! file of cases per checks module.
 
 mod client;
+mod demo;
 mod lifetime;
 mod metadata;
 mod reuse;
