@@ -151,24 +151,34 @@ static SECRETS: LazyLock<Option<Regex>> = LazyLock::new(|| {
 const MIN_SECRET_LEN: usize = 10;
 
 /// A necessary condition for any pattern to match, checked before the regex (whose per-call
-/// setup costs several times this scan on the short strings metadata is made of): every
-/// pattern contains `=` (parameters), `K` (`AKIA`, `PRIVATE KEY`), `J` (`eyJ`), `_` (GitHub,
-/// Stripe) or `x` (`xox`). Chunks of 16 bytes without early exit let the compiler vectorise.
+/// setup costs several times this scan on the short strings metadata is made of). Every
+/// pattern contains `=` (parameters), `K` (`AKIA`, `PRIVATE KEY`), `J` (`eyJ`), `x` (`xox`),
+/// or an `_` in a token prefix (`gh?_`, `github_`, `sk_`). A bare `_` would let every
+/// snake_case key through, so it counts only after `b`, `k` or `gh?`.
 fn may_contain_secret(s: &str) -> bool {
     fn anchor(b: u8) -> bool {
-        (b == b'=') | (b == b'K') | (b == b'J') | (b == b'_') | (b == b'x')
+        (b == b'=') | (b == b'K') | (b == b'J') | (b == b'x')
     }
     let bytes = s.as_bytes();
     if bytes.len() < MIN_SECRET_LEN {
         return false;
     }
+    // Chunks of 16 bytes without early exit let the compiler vectorise.
     let mut chunks = bytes.chunks_exact(16);
     for chunk in &mut chunks {
         if chunk.iter().fold(false, |hit, &b| hit | anchor(b)) {
             return true;
         }
     }
-    chunks.remainder().iter().any(|&b| anchor(b))
+    if chunks.remainder().iter().any(|&b| anchor(b)) {
+        return true;
+    }
+    bytes.iter().enumerate().any(|(i, &b)| {
+        let before = |n: usize| i.checked_sub(n).and_then(|j| bytes.get(j)).copied();
+        b == b'_'
+            && (matches!(before(1), Some(b'b' | b'k'))
+                || (before(3) == Some(b'g') && before(2) == Some(b'h')))
+    })
 }
 
 /// Whether `s` contains secret-like material. Cheap: a byte prefilter, then one regex scan
@@ -256,7 +266,14 @@ fn redact(value: Value) -> Value {
             }
             Value::Array(out)
         }
-        Value::String(s) => Value::String(bound_redacted(&redact_secrets(&s))),
+        Value::String(s) => {
+            // Most strings are short and clean: keep them without a copy.
+            let changed = match redact_secrets(&s) {
+                Cow::Borrowed(_) if s.len() <= MAX_EVIDENCE_STRING => None,
+                redacted => Some(bound_redacted(&redacted)),
+            };
+            Value::String(changed.unwrap_or(s))
+        }
         other => other,
     }
 }
@@ -459,6 +476,24 @@ mod tests {
         ] {
             assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
             assert!(!contains_secret(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_prefilter_lets_token_prefixes_through_but_not_snake_case() {
+        for s in [
+            GHP,
+            "github_pat_11ABCDEFG0123456789_abcdef",
+            "sk_live_51Habcdefghijklmn",
+        ] {
+            assert!(may_contain_secret(s), "{s}");
+        }
+        for s in [
+            "redirect_uris",
+            "token_endpoint_auth_method",
+            "application_type",
+        ] {
+            assert!(!may_contain_secret(s), "{s}");
         }
     }
 

@@ -3,7 +3,9 @@
 //! where the provider offers asymmetric authentication).
 
 use connectors::Provider;
-use connectors::model::{AppKind, ClientType, Credential, CredentialKind, GrantType, RedirectKind};
+use connectors::model::{
+    AppKind, ClientType, Credential, CredentialKind, GrantType, RedirectKind, RedirectUri,
+};
 use serde_json::{Map, Value};
 
 use super::{credential, inferred_from, shown};
@@ -61,55 +63,68 @@ fn uris_of(ctx: &AppContext<'_>, kind: RedirectKind) -> Vec<String> {
         .collect()
 }
 
+/// When every reason given for a finding (or for one leg of it) was inferred: their
+/// inference sources. `None` when any reason was read, or there are none.
+fn all_inferred(reasons: Vec<Option<String>>) -> Option<Vec<String>> {
+    if reasons.is_empty() {
+        return None;
+    }
+    reasons.into_iter().collect()
+}
+
+/// The inference behind a set of redirect URIs' kinds, when none of them was stated.
+fn kinds_inferred<'a>(mut uris: impl Iterator<Item = &'a RedirectUri>) -> Option<String> {
+    uris.all(|r| r.kind_inferred)
+        .then(|| "redirect URI kinds inferred from the URIs".to_string())
+}
+
+fn is_public_kind(r: &RedirectUri) -> bool {
+    matches!(r.kind, RedirectKind::Native | RedirectKind::Spa)
+}
+
 /// SECRET-001: a public-like client holding an active secret or authenticating with one.
 /// "Any redirect of kind native/spa is the only kind" reads as: there are redirect URIs and
 /// every one is native or SPA (an `unknown` kind leaves the question open, so it does not
 /// count). The finding is marked inferred when every reason it gives was inferred.
 pub(super) fn secret_001(ctx: &AppContext<'_>) -> Option<Hit> {
     let app = ctx.app;
-    let secrets = active_secrets(ctx);
+    let public_client = app.client_type == ClientType::Public;
+    let public_kind = matches!(app.app_kind, AppKind::Native | AppKind::Spa);
+    let only_public_redirects =
+        !app.redirect_uris.is_empty() && app.redirect_uris.iter().all(is_public_kind);
+    if !public_client && !public_kind && !only_public_redirects {
+        return None;
+    }
     let method = shared_secret_method(ctx);
-    if secrets.is_empty() && method.is_none() {
+    if method.is_none() && ctx.active_of_kind(CredentialKind::Secret).next().is_none() {
         return None;
     }
     let mut why = Map::new();
-    // One entry per reason: how it was inferred, or `None` when it was read.
-    let mut inference: Vec<Option<String>> = Vec::new();
-    if app.client_type == ClientType::Public {
+    let mut reasons = Vec::new();
+    if public_client {
         why.insert("client_type".into(), "public".into());
-        inference.push(inferred_from(app, &["client_type"]));
+        reasons.push(inferred_from(app, &["client_type"]));
     }
-    if matches!(app.app_kind, AppKind::Native | AppKind::Spa) {
+    if public_kind {
         why.insert("app_kind".into(), app.app_kind.as_str().into());
-        inference.push(inferred_from(app, &["app_kind"]));
+        reasons.push(inferred_from(app, &["app_kind"]));
     }
-    if !app.redirect_uris.is_empty()
-        && app
-            .redirect_uris
-            .iter()
-            .all(|r| matches!(r.kind, RedirectKind::Native | RedirectKind::Spa))
-    {
-        let kinds: Vec<&str> = app.redirect_uris.iter().map(|r| r.kind.as_str()).collect();
+    if only_public_redirects {
+        let mut kinds: Vec<&str> = app.redirect_uris.iter().map(|r| r.kind.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
         why.insert("redirect_kinds".into(), kinds.into());
-        inference.push(
-            app.redirect_uris
-                .iter()
-                .all(|r| r.kind_inferred)
-                .then(|| "redirect URI kinds inferred from the URIs".to_string()),
-        );
-    }
-    if why.is_empty() {
-        return None;
+        reasons.push(kinds_inferred(app.redirect_uris.iter()));
     }
     let mut hit = Hit::new().with("public_because", why);
+    let secrets = active_secrets(ctx);
     if !secrets.is_empty() {
         hit = hit.with("secrets", secrets);
     }
     if let Some(m) = method {
         hit = hit.with("token_endpoint_auth_method", m);
     }
-    let sources: Option<Vec<String>> = inference.into_iter().collect();
-    Some(match sources {
+    Some(match all_inferred(reasons) {
         Some(sources) => hit.inferred(sources.join("; ")),
         None => hit,
     })
@@ -117,60 +132,59 @@ pub(super) fn secret_001(ctx: &AppContext<'_>) -> Option<Hit> {
 
 /// SECRET-002: (a) a public platform (SPA or native redirect URIs, or a public client such as
 /// Entra's `isFallbackPublicClient`), (b) an active secret, (c) app-only permissions or the
-/// `client_credentials` grant.
+/// `client_credentials` grant. Marked inferred when leg (a) or (c) stands only on inferred
+/// values: Entra infers the client credentials grant from the presence of credentials, and
+/// Okta and Keycloak infer redirect kinds from the URIs.
 pub(super) fn secret_002(ctx: &AppContext<'_>) -> Option<Hit> {
     let app = ctx.app;
-    let secrets = active_secrets(ctx);
-    if secrets.is_empty() {
-        return None;
-    }
-    let spa = uris_of(ctx, RedirectKind::Spa);
-    let native = uris_of(ctx, RedirectKind::Native);
+    let public_uris = || app.redirect_uris.iter().filter(|r| is_public_kind(r));
     let public_client = app.client_type == ClientType::Public;
-    if spa.is_empty() && native.is_empty() && !public_client {
-        return None;
-    }
-    let app_only: Vec<String> = ctx
-        .privilege
-        .scopes
-        .iter()
-        .filter(|s| s.app_only)
-        .take(MAX_LISTED)
-        .map(|s| shown(&s.scope))
-        .collect();
+    let app_only = || ctx.privilege.scopes.iter().filter(|s| s.app_only);
     let client_credentials = ctx.has_grant_type(&GrantType::ClientCredentials);
-    if app_only.is_empty() && !client_credentials {
+    if (public_uris().next().is_none() && !public_client)
+        || (app_only().next().is_none() && !client_credentials)
+        || ctx.active_of_kind(CredentialKind::Secret).next().is_none()
+    {
         return None;
     }
-    let mut hit = Hit::new().with("secrets", secrets);
-    if !spa.is_empty() {
-        hit = hit.with("spa_redirect_uris", spa.clone());
+    let mut platform = Vec::new();
+    let mut access = Vec::new();
+    let mut hit = Hit::new().with("secrets", active_secrets(ctx));
+    for kind in [RedirectKind::Spa, RedirectKind::Native] {
+        let uris = uris_of(ctx, kind);
+        if !uris.is_empty() {
+            hit = hit.with(&format!("{}_redirect_uris", kind.as_str()), uris);
+        }
     }
-    if !native.is_empty() {
-        hit = hit.with("native_redirect_uris", native.clone());
+    if public_uris().next().is_some() {
+        platform.push(kinds_inferred(public_uris()));
     }
     if public_client {
         hit = hit.with("client_type", "public");
+        platform.push(inferred_from(app, &["client_type"]));
     }
-    if !app_only.is_empty() {
-        hit = hit.with("app_only_permissions", app_only.clone());
+    let permissions: Vec<String> = app_only()
+        .take(MAX_LISTED)
+        .map(|s| shown(&s.scope))
+        .collect();
+    if !permissions.is_empty() {
+        hit = hit.with("app_only_permissions", permissions);
+        access.push(None);
     }
     if client_credentials {
         hit = hit.with("client_credentials_grant", true);
+        access.push(inferred_from(app, &["grant_types"]));
     }
-    // The finding rests on inference when a leg stands only on inferred values: Entra infers
-    // the client credentials grant from the presence of credentials, for instance.
-    let mut inferred = Vec::new();
-    if app_only.is_empty() {
-        inferred.push("grant_types");
-    }
-    if spa.is_empty() && native.is_empty() {
-        inferred.push("client_type");
-    }
-    match inferred_from(app, &inferred) {
-        Some(src) => Some(hit.inferred(src)),
-        None => Some(hit),
-    }
+    let sources: Vec<String> = [all_inferred(platform), all_inferred(access)]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    Some(if sources.is_empty() {
+        hit
+    } else {
+        hit.inferred(sources.join("; "))
+    })
 }
 
 /// SECRET-009: a confidential client on a provider with asymmetric methods that

@@ -30,6 +30,9 @@ fn secret_001_fires_on_a_secret_auth_method_when_every_redirect_is_spa() {
         hit.evidence["token_endpoint_auth_method"],
         "client_secret_post"
     );
+    assert!(!hit.evidence.contains_key("inferred"));
+    a.redirect_uris[0].kind_inferred = true;
+    assert_eq!(fires("SECRET-001", &a).evidence["inferred"], true);
 }
 
 #[test]
