@@ -411,12 +411,26 @@ fn secret(app_id: &str, c: &PasswordCredential) -> Credential {
     }
 }
 
+/// A key credential. Its fingerprint is the certificate's own identity, `customKeyIdentifier`
+/// (the thumbprint Graph records on upload), and not the app's, so one certificate on several
+/// apps or tenants is detectable (SECRET-011). The identifier can be set by hand, so two apps
+/// naming different certificates alike would look like reuse; without it the fingerprint is
+/// scoped to the app and its `keyId`.
 fn certificate(app_id: &str, c: &KeyCredential) -> Credential {
-    let identity = c
+    let fingerprint = match c
         .custom_key_identifier
         .as_deref()
-        .or(c.key_id.as_deref())
-        .unwrap_or("");
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(thumbprint) => Credential::fingerprint_of(&["entra", "certificate", thumbprint]),
+        None => Credential::fingerprint_of(&[
+            "entra",
+            app_id,
+            "certificate",
+            c.key_id.as_deref().unwrap_or(""),
+        ]),
+    };
     Credential {
         kind: CredentialKind::Certificate,
         key_id: c.key_id.clone(),
@@ -425,7 +439,7 @@ fn certificate(app_id: &str, c: &KeyCredential) -> Credential {
         created_at: c.start_date_time,
         expires_at: c.end_date_time,
         never_expires: false,
-        fingerprint: Credential::fingerprint_of(&["entra", app_id, "certificate", identity]),
+        fingerprint,
         secret_digest: None,
     }
 }

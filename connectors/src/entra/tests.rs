@@ -179,3 +179,25 @@ fn consent_policy_maps_to_user_consent() {
         Some(crate::model::UserConsentPolicy::AdminOnly)
     );
 }
+
+#[test]
+fn one_certificate_on_two_apps_has_one_fingerprint() {
+    let app = |app_id: &str, key_id: &str, thumbprint: Option<&str>| {
+        let v = serde_json::json!({
+            "appId": app_id,
+            "displayName": app_id,
+            "web": {"redirectUris": ["https://x.example/cb"]},
+            "keyCredentials": [{"customKeyIdentifier": thumbprint, "keyId": key_id, "type": "AsymmetricX509Cert", "usage": "Verify"}]
+        });
+        let app = parse::first_party_app(&v, None, &parse::PermissionNames::default()).unwrap();
+        app.credentials[0].fingerprint.clone()
+    };
+    let a = app("app-a", "key-1", Some("A1B2C3D4E5F6"));
+    assert_eq!(a, app("app-b", "key-2", Some("A1B2C3D4E5F6")));
+    assert_ne!(a, app("app-b", "key-2", Some("FFEEDDCCBBAA")));
+    assert_ne!(
+        app("app-a", "key-1", None),
+        app("app-b", "key-1", None),
+        "without a thumbprint the fingerprint stays scoped to the app"
+    );
+}

@@ -331,14 +331,16 @@ pub fn parse_client(client: &Value, realm: &RealmSettings) -> Result<OAuthApp, C
             },
             expires_at: None,
             never_expires: false,
-            fingerprint: Credential::fingerprint_of(&[
-                "keycloak",
-                id,
-                what,
-                &created
-                    .map(|c| c.timestamp().to_string())
-                    .unwrap_or_default(),
-            ]),
+            fingerprint: key_fingerprint(client, kind).unwrap_or_else(|| {
+                Credential::fingerprint_of(&[
+                    "keycloak",
+                    id,
+                    what,
+                    &created
+                        .map(|c| c.timestamp().to_string())
+                        .unwrap_or_default(),
+                ])
+            }),
             // Full exports carry the secret; partial exports mask it with asterisks.
             secret_digest: client
                 .get("secret")
@@ -424,6 +426,37 @@ fn token_policy(app: &mut OAuthApp, client: &Value, realm: &RealmSettings, refre
             "token_policy.refresh_token_lifetime",
             "offline_access is among the client's scopes, so offline sessions apply",
         );
+    }
+}
+
+/// The fingerprint of a `client-jwt` or `client-x509` client's key from the key's own public
+/// identity, never the client's, so one key on several clients or realms is found
+/// (SECRET-011): the JWKS URL, the first key of an inline JWKS (RFC 7638 thumbprint, the
+/// same form as Okta's JWKs), the registered certificate, or for X.509 authentication the
+/// subject DN the client accepts. `None` for secrets and when the client shows none of these.
+fn key_fingerprint(client: &Value, kind: CredentialKind) -> Option<String> {
+    let non_empty = |k: &str| attr(client, k).map(str::trim).filter(|v| !v.is_empty());
+    match kind {
+        CredentialKind::PrivateKeyJwt if attr(client, "use.jwks.url") == Some("true") => {
+            non_empty("jwks.url").map(|u| Credential::fingerprint_of(&["jwks-url", u]))
+        }
+        CredentialKind::PrivateKeyJwt if attr(client, "use.jwks.string") == Some("true") => {
+            let jwks: Value = serde_json::from_str(non_empty("jwks.string")?).ok()?;
+            let first = jwks.get("keys")?.as_array()?.first()?;
+            Credential::jwk_thumbprint(first).map(|t| Credential::fingerprint_of(&["jwk", &t]))
+        }
+        CredentialKind::PrivateKeyJwt => non_empty("jwt.credential.certificate").map(|pem| {
+            let der_b64: String = pem
+                .replace("-----BEGIN CERTIFICATE-----", "")
+                .replace("-----END CERTIFICATE-----", "")
+                .split_whitespace()
+                .collect();
+            Credential::fingerprint_of(&["x509-certificate", &der_b64])
+        }),
+        CredentialKind::Certificate => {
+            non_empty("x509.subjectdn").map(|dn| Credential::fingerprint_of(&["x509-subject", dn]))
+        }
+        CredentialKind::Secret | CredentialKind::ApiToken => None,
     }
 }
 

@@ -161,3 +161,59 @@ fn a_file_that_is_not_a_realm_export_is_rejected_by_name() {
         "{e}"
     );
 }
+
+#[test]
+fn one_key_on_two_clients_has_one_fingerprint() {
+    let fp = |id: &str, authenticator: &str, attributes: serde_json::Value| {
+        let v = serde_json::json!({
+            "id": id, "clientId": id, "publicClient": false, "serviceAccountsEnabled": true,
+            "clientAuthenticatorType": authenticator, "attributes": attributes
+        });
+        parse::parse_client(&v, &parse::RealmSettings::default())
+            .unwrap()
+            .credentials[0]
+            .fingerprint
+            .clone()
+    };
+    let cert = |c: &str| serde_json::json!({"jwt.credential.certificate": c});
+    assert_eq!(
+        fp("a", "client-jwt", cert("MIIBkTCB+wIJAL")),
+        fp(
+            "b",
+            "client-jwt",
+            cert("-----BEGIN CERTIFICATE-----\nMIIBkTCB\n+wIJAL\n-----END CERTIFICATE-----")
+        )
+    );
+    assert_ne!(
+        fp("a", "client-jwt", cert("MIIBkTCB+wIJAL")),
+        fp("b", "client-jwt", cert("MIIother"))
+    );
+    let url = serde_json::json!({"use.jwks.url": "true", "jwks.url": "https://keys.example/jwks"});
+    assert_eq!(
+        fp("a", "client-jwt", url.clone()),
+        fp("b", "client-jwt", url)
+    );
+    let jwks = |n: &str| serde_json::json!({"use.jwks.string": "true", "jwks.string": format!(r#"{{"keys":[{{"kty":"RSA","e":"AQAB","n":"{n}"}}]}}"#)});
+    assert_eq!(
+        fp("a", "client-jwt", jwks("m1")),
+        fp("b", "client-jwt", jwks("m1"))
+    );
+    assert_ne!(
+        fp("a", "client-jwt", jwks("m1")),
+        fp("b", "client-jwt", jwks("m2"))
+    );
+    let dn = serde_json::json!({"x509.subjectdn": "CN=payments"});
+    assert_eq!(
+        fp("a", "client-x509", dn.clone()),
+        fp("b", "client-x509", dn)
+    );
+    assert_ne!(
+        fp("a", "client-jwt", serde_json::json!({})),
+        fp("b", "client-jwt", serde_json::json!({})),
+        "without key material the fingerprint stays scoped to the client"
+    );
+    assert_ne!(
+        fp("a", "client-secret", serde_json::json!({})),
+        fp("b", "client-secret", serde_json::json!({}))
+    );
+}

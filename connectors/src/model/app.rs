@@ -138,7 +138,11 @@ impl OAuthApp {
                 .cmp(&b.fingerprint)
                 .then_with(|| a.key_id.cmp(&b.key_id))
         });
-        self.credentials.dedup();
+        // A fingerprint names one credential of the app (the store keys credentials by app and
+        // fingerprint): entries sharing one are the same key listed twice, as Entra lists a
+        // certificate once for signing and once for verification. Keep the first.
+        self.credentials
+            .dedup_by(|later, first| later.fingerprint == first.fingerprint);
         self.requested_scopes.sort();
         self.requested_scopes.dedup();
         self.owners.sort();
@@ -320,8 +324,16 @@ pub enum CredentialKind {
 }
 
 impl Credential {
-    /// Compute the fingerprint from the credential's public identity parts (for example the
-    /// provider, the app and the key id). Never pass secret material here.
+    /// Compute the fingerprint from the credential's public identity parts. Never pass secret
+    /// material here.
+    ///
+    /// For a certificate or public key the parts must name the key itself (a certificate
+    /// thumbprint, a JWK thumbprint, the certificate), never the app or tenant holding it, so
+    /// the same key on two apps has the same fingerprint (SECRET-011). Only when a provider
+    /// shows no key material does a parser fall back to app-scoped parts (provider, app, key
+    /// id), which keeps fingerprints distinct but cannot detect reuse. Secrets have no public
+    /// identity, so their fingerprints are app-scoped; their reuse is found by
+    /// `secret_digest` (SECRET-010).
     pub fn fingerprint_of(parts: &[&str]) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
@@ -330,6 +342,31 @@ impl Credential {
             h.update(p.as_bytes());
         }
         hex::encode(h.finalize())
+    }
+
+    /// The RFC 7638 thumbprint (SHA-256, hex) of a public JWK: the digest of its required
+    /// members in lexicographic order without whitespace. `None` for symmetric (`oct`) keys,
+    /// whose `k` is a secret, and for keys missing a required member.
+    pub fn jwk_thumbprint(jwk: &serde_json::Value) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let member = |k: &str| jwk.get(k).and_then(serde_json::Value::as_str);
+        let required: &[&str] = match member("kty")? {
+            "RSA" => &["e", "kty", "n"],
+            "EC" => &["crv", "kty", "x", "y"],
+            "OKP" => &["crv", "kty", "x"],
+            _ => return None,
+        };
+        // The lists above are already in lexicographic order; values are JSON-escaped.
+        let mut canonical = String::from("{");
+        for (i, k) in required.iter().enumerate() {
+            if i > 0 {
+                canonical.push(',');
+            }
+            canonical.push_str(&format!("\"{k}\":"));
+            canonical.push_str(&serde_json::to_string(member(k)?).ok()?);
+        }
+        canonical.push('}');
+        Some(hex::encode(Sha256::digest(canonical.as_bytes())))
     }
 }
 
@@ -346,4 +383,54 @@ pub struct FieldNote {
 pub enum NoteKind {
     Inferred,
     Unknown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn jwk_thumbprint_matches_rfc_7638_example() {
+        // RFC 7638 §3.1: base64url `NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs`.
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            Credential::jwk_thumbprint(&jwk).as_deref(),
+            Some("3736cbb1787cb8309c77ee8c3705c5e16ffb9e859715901f1e4c59b11182f57b")
+        );
+        assert_eq!(
+            Credential::jwk_thumbprint(&json!({"kty": "oct", "k": "c2VjcmV0"})),
+            None
+        );
+        assert_eq!(
+            Credential::jwk_thumbprint(&json!({"kty": "EC", "crv": "P-256", "x": "a"})),
+            None
+        );
+    }
+
+    #[test]
+    fn normalize_keeps_one_credential_per_fingerprint() {
+        let cert = |key_id: &str| Credential {
+            kind: CredentialKind::Certificate,
+            key_id: Some(key_id.into()),
+            hint: None,
+            display_name: None,
+            created_at: None,
+            expires_at: None,
+            never_expires: false,
+            fingerprint: Credential::fingerprint_of(&["same-thumbprint"]),
+            secret_digest: None,
+        };
+        let mut app = OAuthApp::new(crate::Provider::Entra, "a", "a");
+        app.credentials = vec![cert("verify"), cert("sign")];
+        app.normalize();
+        assert_eq!(app.credentials.len(), 1);
+        assert_eq!(app.credentials[0].key_id.as_deref(), Some("sign"));
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{
     AppKind, ClientType, ConsentType, CredentialKind, GrantKind, Ownership, PkceStatus,
-    RedirectKind,
+    PolicySource, RedirectKind,
 };
 
 macro_rules! names {
@@ -37,4 +37,5 @@ names! {
     CredentialKind { Secret => "secret", Certificate => "certificate", PrivateKeyJwt => "private_key_jwt", ApiToken => "api_token" }
     ConsentType { User => "user", Admin => "admin", Unknown => "unknown" }
     GrantKind { Delegated => "delegated", Application => "application" }
+    PolicySource { Client => "client", Policy => "policy", TenantDefault => "tenant_default", ProviderDefault => "provider_default" }
 }

@@ -43,7 +43,8 @@ struct OauthCredentials {
     client_id: Option<String>,
     token_endpoint_auth_method: Option<String>,
     pkce_required: Option<bool>,
-    /// Present on some reads; only its presence is used, never its value.
+    /// Present on some reads: its presence says the client has a secret, and its value is
+    /// only ever turned into a keyed digest (SECRET-010), never kept.
     client_secret: Option<Value>,
 }
 
@@ -76,13 +77,8 @@ struct RefreshSettings {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Jwks {
-    keys: Vec<Jwk>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Jwk {
-    kid: Option<String>,
+    /// Public JWKs, kept whole for their RFC 7638 thumbprint.
+    keys: Vec<Value>,
 }
 
 /// Map an Okta app object. `Ok(None)` for apps that are not OAuth clients (SAML, bookmark,
@@ -207,21 +203,32 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
             expires_at: None,
             never_expires: false,
             fingerprint: Credential::fingerprint_of(&["okta", &a.id, "client_secret"]),
-            secret_digest: None,
+            secret_digest: creds
+                .client_secret
+                .as_ref()
+                .and_then(Value::as_str)
+                .filter(|s| !s.chars().all(|c| c == '*'))
+                .and_then(crate::secret_digest::digest),
         });
         app.note_unknown("credentials", "secret dates are read from /api/v1/apps/{id}/credentials/secrets, which the app object does not include");
     }
     for key in settings.jwks.map(|j| j.keys).unwrap_or_default() {
-        let kid = key.kid.unwrap_or_default();
+        let kid = key.get("kid").and_then(Value::as_str).unwrap_or_default();
+        // The key's own thumbprint, so the same key on several apps is found (SECRET-011);
+        // app-scoped only when the JWK lacks its public members.
+        let fingerprint = match Credential::jwk_thumbprint(&key) {
+            Some(thumbprint) => Credential::fingerprint_of(&["jwk", &thumbprint]),
+            None => Credential::fingerprint_of(&["okta", &a.id, "jwk", kid]),
+        };
         app.credentials.push(Credential {
             kind: CredentialKind::PrivateKeyJwt,
-            key_id: Some(bound_str(&kid, MAX_NAME)),
+            key_id: Some(bound_str(kid, MAX_NAME)),
             hint: None,
             display_name: None,
             created_at: None,
             expires_at: None,
             never_expires: false,
-            fingerprint: Credential::fingerprint_of(&["okta", &a.id, "jwk", &kid]),
+            fingerprint,
             secret_digest: None,
         });
     }

@@ -131,3 +131,52 @@ fn missing_and_malformed_files_are_named() {
         "{e}"
     );
 }
+
+fn oidc_app(id: &str, oauth_client: serde_json::Value, jwks: serde_json::Value) -> OAuthApp {
+    let v = serde_json::json!({
+        "id": id, "name": "oidc_client", "label": id, "signOnMode": "OPENID_CONNECT",
+        "credentials": {"oauthClient": oauth_client},
+        "settings": {"oauthClient": {"application_type": "service", "grant_types": ["client_credentials"], "jwks": jwks}}
+    });
+    parse::parse_app(&v).unwrap().unwrap()
+}
+
+#[test]
+fn one_jwk_on_two_apps_has_one_fingerprint() {
+    let key =
+        |n: &str| serde_json::json!({"keys": [{"kty": "RSA", "kid": "k1", "e": "AQAB", "n": n}]});
+    let auth = serde_json::json!({"token_endpoint_auth_method": "private_key_jwt"});
+    let fp = |id: &str, n: &str| {
+        oidc_app(id, auth.clone(), key(n)).credentials[0]
+            .fingerprint
+            .clone()
+    };
+    assert_eq!(fp("0oa1", "modulus-1"), fp("0oa2", "modulus-1"));
+    assert_ne!(fp("0oa1", "modulus-1"), fp("0oa2", "modulus-2"));
+    let no_material = serde_json::json!({"keys": [{"kid": "k1"}]});
+    assert_ne!(
+        oidc_app("0oa1", auth.clone(), no_material.clone()).credentials[0].fingerprint,
+        oidc_app("0oa2", auth, no_material).credentials[0].fingerprint,
+        "a JWK without key material stays scoped to its app"
+    );
+}
+
+#[test]
+fn a_returned_client_secret_becomes_a_keyed_digest_and_nothing_else() {
+    crate::secret_digest::install_key([7; 32]);
+    let secret = "okta-secret-value-for-the-digest-test";
+    let auth = serde_json::json!({"client_secret": secret, "token_endpoint_auth_method": "client_secret_basic"});
+    let app = oidc_app("0oa1", auth.clone(), serde_json::json!({"keys": []}));
+    let digest = app.credentials[0].secret_digest.clone();
+    assert!(digest.is_some());
+    assert_eq!(digest, crate::secret_digest::digest(secret));
+    assert_eq!(
+        digest,
+        oidc_app("0oa2", auth, serde_json::json!({"keys": []})).credentials[0].secret_digest,
+        "the same secret on two apps has the same digest"
+    );
+    assert!(!serde_json::to_string(&app).unwrap().contains(secret));
+    let masked = serde_json::json!({"client_secret": "******", "token_endpoint_auth_method": "client_secret_basic"});
+    let app = oidc_app("0oa3", masked, serde_json::json!({"keys": []}));
+    assert_eq!(app.credentials[0].secret_digest, None);
+}

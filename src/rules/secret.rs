@@ -1,5 +1,0 @@
-//! SECRET rules (RULES §3).
-
-use super::Rule;
-
-pub(super) static RULES: &[Rule] = &[];

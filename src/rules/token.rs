@@ -1,5 +1,0 @@
-//! TOKEN rules (RULES §3).
-
-use super::Rule;
-
-pub(super) static RULES: &[Rule] = &[];
