@@ -1379,3 +1379,120 @@ fn catch_all_and_whitespace_detection() {
     assert!(uri::has_whitespace_or_control("a\u{a0}b"));
     assert!(!uri::has_whitespace_or_control("https://münchen.de/"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Properties over hostile values
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    /// Values assembled from the pieces that matter to the reader, plus arbitrary text.
+    fn value() -> impl Strategy<Value = String> {
+        let scheme = prop::sample::select(vec![
+            "https://",
+            "http://",
+            "HTTP://",
+            "http*://",
+            "myapp://",
+            "com.example.app:/",
+            "javascript:",
+            "urn:",
+            "",
+            "https:\\\\",
+            "https:/",
+        ]);
+        let host = prop::sample::select(vec![
+            "app.example.com",
+            "*.example.com",
+            "*.azurewebsites.net",
+            "x.ngrok-free.app",
+            "127.1",
+            "[::1]",
+            "localhost",
+            "10.0.0.5",
+            "xn--pple-43d.com",
+            "аpple.com",
+            "a@b.example",
+            "*",
+            "",
+            "x.run.app",
+            "app.example.com:8443",
+            "[::ffff:127.0.0.1]",
+        ]);
+        let tail = prop::sample::select(vec![
+            "/cb",
+            "/*",
+            "/cb?code=1",
+            "/a/../b",
+            "/cb#x",
+            "/r?next=https://x",
+            "/%2e%2e/",
+            "/..;/",
+            "",
+            "?",
+            "#",
+            "/cb%252f",
+            "\t",
+            " ",
+            "/\u{202e}",
+        ]);
+        prop_oneof![
+            3 => (scheme, host, tail).prop_map(|(s, h, t)| format!("{s}{h}{t}")),
+            1 => "\\PC{0,60}",
+            1 => any::<String>(),
+        ]
+    }
+
+    fn check(uris: &[String]) -> Result<(), TestCaseError> {
+        let refs: Vec<&str> = uris.iter().map(String::as_str).collect();
+        let a = web(&refs);
+        let estate = Estate::default();
+        let watchlist = Watchlist::builtin();
+        let settings = Settings::default();
+        let tenant = TenantContext {
+            name: "t",
+            provider: a.provider,
+            policy: None,
+            now: now(),
+            settings: &settings,
+            estate: &estate,
+            watchlist: &watchlist,
+            resolver: None,
+        };
+        let ctx = AppContext::new(&tenant, &a, Some(&[]), None);
+        let findings = evaluate_app(&ctx);
+        for u in &ctx.redirects().uris {
+            let r = |id: &str| u.fires(id);
+            prop_assert!(!(r("REDIRECT-002") && r("REDIRECT-003")), "{:?}", u.uri);
+            prop_assert!(!(r("REDIRECT-016") && r("REDIRECT-017")), "{:?}", u.uri);
+            if r("REDIRECT-001") {
+                prop_assert!(!(r("REDIRECT-002") || r("REDIRECT-003") || r("REDIRECT-004")));
+            }
+            if let (Some(host), Some(site)) = (u.host.as_deref(), u.registrable_domain()) {
+                prop_assert!(host.ends_with(site));
+            }
+            // Every URI-level rule that fires is a finding of the app.
+            for id in &u.rules {
+                prop_assert!(findings.iter().any(|f| f.rule.id == *id), "{id}");
+            }
+        }
+        for f in &findings {
+            if let Some(list) = f.evidence.get("uris").and_then(Value::as_array) {
+                for s in list.iter().filter_map(Value::as_str) {
+                    prop_assert!(s.len() <= 512 + 40);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn analysis_holds_its_invariants(uris in prop::collection::vec(value(), 1..4)) {
+            check(&uris)?;
+        }
+    }
+}

@@ -416,7 +416,12 @@ pub fn split(text: &str) -> Parts<'_> {
     } else {
         (None, rest)
     };
-    let (path, query) = match after.find('?').filter(|_| bits & present::QUESTION != 0) {
+    let question = if bits & present::QUESTION != 0 {
+        after.find('?')
+    } else {
+        None
+    };
+    let (path, query) = match question {
         Some(i) => (&after[..i], Some(&after[i + 1..])),
         None => (after, None),
     };
