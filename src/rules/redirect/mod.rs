@@ -17,7 +17,7 @@ mod uri;
 #[cfg(test)]
 mod tests;
 
-use connectors::model::{GrantType, NoteKind};
+use connectors::model::{AppKind, GrantType, NoteKind};
 use connectors::redact::bound_str;
 use serde_json::{Map, Value, json};
 use std::collections::HashSet;
@@ -878,7 +878,9 @@ fn redirect_019(ctx: &AppContext<'_>) -> Option<Hit> {
 /// suffix (IP literals, loopback and localhost have none); a `*.example.com` pattern counts as
 /// `example.com`, while a wildcard over a suffix (REDIRECT-003) and Entra's nativeclient URI
 /// (REDIRECT-022) are not counted. Only a verified publisher domain is excluded (compared as a
-/// registrable domain).
+/// registrable domain). Judgment: hosts under a PSL private suffix (`x.azurewebsites.net`,
+/// `y.ngrok-free.app`) are each their own registrable domain, as the PSL intends, so a first-party
+/// app spread over platform default names counts each of them.
 fn redirect_020(ctx: &AppContext<'_>) -> Option<Hit> {
     let max = ctx.thresholds().redirect_max_foreign_domains;
     let a = ctx.redirects();
@@ -957,9 +959,13 @@ fn redirect_022(ctx: &AppContext<'_>) -> Option<Hit> {
 }
 
 /// REDIRECT-023. Redirect-based: the `authorization_code` or `implicit` grant, or a response
-/// type with `code`, `token` or `id_token`. Judgment: when the connector records the redirect
-/// URIs as unknown (Google third-party clients do not expose them), an empty list means
-/// nothing and the rule stays quiet.
+/// type with `code`, `token` or `id_token`. Judgments:
+/// - when the connector records the redirect URIs as unknown (Google third-party clients do
+///   not expose them), an empty list means nothing and the rule stays quiet;
+/// - an implicit grant the connector only inferred (from response types), or a response type
+///   alone, is a weaker signal: the finding is marked inferred with the connector's reason,
+///   and it is not raised at all for a service app, where `response_types: ["token"]` is the
+///   provider's default for a client-credentials client (Okta) rather than a redirect flow.
 fn redirect_023(ctx: &AppContext<'_>) -> Option<Hit> {
     let app = ctx.app;
     if !app.redirect_uris.is_empty()
@@ -986,6 +992,17 @@ fn redirect_023(ctx: &AppContext<'_>) -> Option<Hit> {
     if grants.is_empty() && responses.is_empty() {
         return None;
     }
+    let grants_note = app
+        .notes
+        .iter()
+        .find(|n| n.field == "grant_types" && n.kind == NoteKind::Inferred);
+    let stated = grants.iter().any(|g| match g {
+        GrantType::AuthorizationCode => true,
+        _ => grants_note.is_none(),
+    });
+    if !stated && app.app_kind == AppKind::Service {
+        return None;
+    }
     let mut hit = Hit::new()
         .with(
             "grant_types",
@@ -994,6 +1011,12 @@ fn redirect_023(ctx: &AppContext<'_>) -> Option<Hit> {
         .with("redirect_uris", 0);
     if !responses.is_empty() {
         hit = hit.with("response_types", names(responses.iter()));
+    }
+    if !stated {
+        let source = grants_note.map_or("response_types name a redirect-based flow", |n| {
+            n.reason.as_str()
+        });
+        hit = hit.inferred(bound_str(source, MAX_EVIDENCE_STR));
     }
     Some(hit)
 }

@@ -1149,6 +1149,37 @@ fn r023_redirect_grant_without_uris() {
     a.response_types.clear();
     assert_fires(&a, "REDIRECT-023");
 
+    // Okta's service-app default: client credentials, `response_types: ["token"]`, and the
+    // implicit grant the connector infers from it. No redirect flow.
+    let mut a = web(&[]);
+    a.app_kind = AppKind::Service;
+    a.grant_types = vec![GrantType::ClientCredentials, GrantType::Implicit];
+    a.response_types = vec!["token".into()];
+    a.note_inferred(
+        "grant_types",
+        "response_types include `token` or `id_token`",
+    );
+    assert_quiet(&a, "REDIRECT-023");
+    // The same inference on an interactive client is reported, as inferred.
+    a.app_kind = AppKind::Spa;
+    let f = run(&a);
+    let hit = finding(&f, "REDIRECT-023");
+    assert_eq!(hit.evidence["inferred"], true);
+    assert_eq!(
+        hit.evidence["inference_source"],
+        "response_types include `token` or `id_token`"
+    );
+    // A stated code grant on a service app still counts.
+    a.app_kind = AppKind::Service;
+    a.grant_types.push(GrantType::AuthorizationCode);
+    let f = run(&a);
+    assert!(
+        finding(&f, "REDIRECT-023")
+            .evidence
+            .get("inferred")
+            .is_none()
+    );
+
     // The connector could not see the URIs: an empty list proves nothing.
     let mut a = web(&[]);
     a.note_unknown(
