@@ -484,33 +484,3 @@ pub fn normalize_vendor_name(name: &str) -> String {
     }
     words[..end].join(" ")
 }
-
-/// REDIRECT-018's production resolver: the system resolver. Only a lookup that clearly says
-/// the name does not exist counts as NXDOMAIN; any other failure is `Unknown`, never dangling.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemResolver;
-
-impl HostResolver for SystemResolver {
-    fn resolve(&self, host: &str) -> HostStatus {
-        use std::net::ToSocketAddrs;
-        match (host, 443).to_socket_addrs() {
-            Ok(addrs) => {
-                if addrs.count() > 0 {
-                    HostStatus::Resolves
-                } else {
-                    HostStatus::NxDomain
-                }
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                if msg.contains("Name or service not known")
-                    || msg.contains("No address associated")
-                {
-                    HostStatus::NxDomain
-                } else {
-                    HostStatus::Unknown
-                }
-            }
-        }
-    }
-}

@@ -38,8 +38,11 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-pub use context::{AppContext, Estate, EstateBuilder, Privilege, SystemResolver, TenantContext};
-pub use redirect::{Analysis as RedirectAnalysis, UriReport, analyze as analyze_redirects};
+pub use context::{AppContext, Estate, EstateBuilder, Privilege, TenantContext};
+pub use redirect::{
+    Analysis as RedirectAnalysis, DevReason, HostKind, SchemeClass, SuffixType, SystemResolver,
+    UriReport, analyze as analyze_redirects,
+};
 pub use settings::Settings;
 
 /// Finding severity (RULES §2), ordered from `Info` (lowest) to `Critical`.
