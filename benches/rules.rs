@@ -56,7 +56,50 @@ const SCOPES: [&str; 10] = [
     "Custom.Scope",
 ];
 
-fn generate(n: usize) -> Vec<(OAuthApp, Vec<Grant>)> {
+/// A well-run app: confidential web client with PKCE, exact https redirects on its own domain,
+/// a certificate and a fresh short-lived secret, one-hour access tokens, rotated refresh tokens
+/// with 30-day idle and 90-day absolute limits, grants in use.
+fn clean(app: &mut OAuthApp, grants: &mut [Grant], i: usize, now: chrono::DateTime<Utc>) {
+    app.client_type = ClientType::Confidential;
+    app.app_kind = AppKind::Web;
+    app.publisher.verified = Some(true);
+    app.grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
+    app.pkce.status = PkceStatus::Required;
+    app.redirect_uris = (0..3)
+        .map(|k| RedirectUri {
+            uri: format!("https://app{i}.vendor{}.example/oauth/callback{k}", i % 500),
+            kind: RedirectKind::Web,
+            kind_inferred: false,
+        })
+        .collect();
+    for (k, c) in app.credentials.iter_mut().enumerate() {
+        c.created_at = Some(now - Duration::days(30 + k as i64));
+        c.expires_at = Some(now + Duration::days(150));
+    }
+    let d = PolicySource::Client;
+    app.token_policy.access_token_lifetime = Some(Setting::new(Lifetime::Seconds(3600), d));
+    app.token_policy.refresh_token_lifetime = Some(Setting::new(Lifetime::Seconds(90 * 86_400), d));
+    app.token_policy.refresh_token_idle_lifetime =
+        Some(Setting::new(Lifetime::Seconds(30 * 86_400), d));
+    app.token_policy.refresh_token_rotation = Some(Setting::new(true, d));
+    app.token_policy.sender_constrained = Some(Setting::new(false, d));
+    for g in grants.iter_mut() {
+        g.created_at = Some(now - Duration::days(200));
+        g.last_used_at = Some(now - Duration::days(3));
+        g.scopes = vec!["openid".into(), "profile".into(), "Calendars.Read".into()];
+        if let Principal::User { active, .. } = &mut g.principal {
+            *active = Some(true);
+        }
+    }
+}
+
+/// `n` apps; every `risky_every`-th one keeps the risky settings below, the others are
+/// [`clean`]ed (1 = every app risky).
+fn generate(
+    n: usize,
+    risky_every: usize,
+    now: chrono::DateTime<Utc>,
+) -> Vec<(OAuthApp, Vec<Grant>)> {
     let t0 = Utc
         .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
         .single()
@@ -132,8 +175,7 @@ fn generate(n: usize) -> Vec<(OAuthApp, Vec<Grant>)> {
             ));
             app.requested_scopes = SCOPES.iter().take(4).map(|s| s.to_string()).collect();
             app.owners = vec![format!("owner-{i}@example.com")];
-            app.normalize();
-            let grants = (0..10)
+            let grants: Vec<Grant> = (0..10)
                 .map(|k| Grant {
                     external_id: Some(format!("g-{i}-{k}")),
                     app_external_id: app.external_id.clone(),
@@ -160,6 +202,11 @@ fn generate(n: usize) -> Vec<(OAuthApp, Vec<Grant>)> {
                     last_used_at: Some(t0 + Duration::days((k * 40) as i64)),
                 })
                 .collect();
+            let mut grants: Vec<Grant> = grants;
+            if i % risky_every != 0 {
+                clean(&mut app, &mut grants, i, now);
+            }
+            app.normalize();
             (app, grants)
         })
         .collect()
@@ -170,13 +217,41 @@ fn bench(c: &mut Criterion) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000usize);
-    let apps = generate(n);
-    let settings = Settings::default();
-    let watchlist = Watchlist::builtin();
+    let mut group = c.benchmark_group("catalog");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    // A typical estate (one app in five with risky settings) and the worst case (all of them);
+    // RULES_RISKY_EVERY=k runs only a mix with every k-th app risky.
+    if let Some(k) = std::env::var("RULES_RISKY_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        run_mix(&mut group, n, &format!("1 in {k} apps risky"), k);
+        group.finish();
+        return;
+    }
+    for (label, risky_every) in [
+        ("typical: 1 in 5 apps risky", 5),
+        ("worst case: every app risky", 1),
+    ] {
+        run_mix(&mut group, n, label, risky_every);
+    }
+    group.finish();
+}
+
+fn run_mix(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    n: usize,
+    label: &str,
+    risky_every: usize,
+) {
     let now = Utc
         .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
         .single()
         .unwrap_or_default();
+    let apps = generate(n, risky_every, now);
+    let settings = Settings::default();
+    let watchlist = Watchlist::builtin();
     let mut estate = EstateBuilder::new();
     for (app, _) in &apps {
         let facts = EstateFacts {
@@ -203,11 +278,24 @@ fn bench(c: &mut Criterion) {
         resolver: None,
     };
 
-    let mut group = c.benchmark_group("catalog");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(n as u64));
+    // How rule-heavy the estate is: findings per app by rule, so the figure can be judged.
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (app, grants) in &apps {
+        let ctx = AppContext::new(&tenant, app, Some(grants), None);
+        for f in evaluate_app(&ctx) {
+            *by_rule.entry(f.rule.id).or_default() += 1;
+        }
+    }
+    let total: usize = by_rule.values().sum();
+    eprintln!(
+        "{label}: {n} apps, {:.2} findings per app; {} rules fire: {:?}",
+        total as f64 / n as f64,
+        by_rule.len(),
+        by_rule
+    );
+
     group.bench_function(
-        format!("{n} apps, 3 redirects, 2 credentials, 10 grants"),
+        format!("{n} apps, 3 redirects, 2 credentials, 10 grants; {label}"),
         |b| {
             b.iter(|| {
                 let mut findings = 0usize;
@@ -229,7 +317,6 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
-    group.finish();
 }
 
 criterion_group!(benches, bench);

@@ -10,7 +10,7 @@ use connectors::model::{
     AppKind, ClientType, ConsentType, Credential, CredentialKind, Grant, GrantKind, GrantType,
     OAuthApp, Principal, RedirectKind, TenantPolicy,
 };
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use super::redirect::{self, Analysis};
@@ -168,6 +168,8 @@ impl<'a> AppContext<'a> {
     }
 }
 
+type DigestMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<scopes::KeyHasher>>;
+
 /// One permission as the app holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScopeUse {
@@ -208,13 +210,31 @@ impl Privilege {
         now: DateTime<Utc>,
         _th: &Thresholds,
     ) -> Privilege {
-        let mut by_scope: HashMap<&str, ScopeUse> = HashMap::new();
-        let mut users: HashSet<&str> = HashSet::new();
+        // Apps hold a handful of distinct permissions: a vector searched linearly beats a
+        // hash map here (this runs once per app, on the catalog's hot path).
+        let mut scopes: Vec<ScopeUse> = Vec::new();
+        let mut users: Vec<&str> = Vec::new();
+        let mut scope_users: Vec<(usize, &str)> = Vec::new();
         let mut tenant_wide = false;
         let from_requested = grants.is_none();
+        let slot = |scopes: &mut Vec<ScopeUse>, s: &String| -> usize {
+            match scopes.iter().position(|e| e.scope == *s) {
+                Some(i) => i,
+                None => {
+                    scopes.push(ScopeUse {
+                        scope: s.clone(),
+                        tier: scopes::tier(app.provider, s),
+                        app_only: false,
+                        tenant_wide: false,
+                        users: 0,
+                        last_used: None,
+                    });
+                    scopes.len() - 1
+                }
+            }
+        };
         match grants {
             Some(grants) => {
-                let mut scope_users: HashMap<&str, HashSet<&str>> = HashMap::new();
                 for g in grants
                     .iter()
                     .filter(|g| g.expires_at.is_none_or(|e| e > now))
@@ -229,45 +249,33 @@ impl Privilege {
                         _ => None,
                     };
                     if let Some(u) = user {
-                        users.insert(u);
+                        users.push(u);
                     }
                     for s in &g.scopes {
-                        let e = by_scope.entry(s.as_str()).or_insert_with(|| ScopeUse {
-                            scope: s.clone(),
-                            tier: scopes::tier(app.provider, s),
-                            app_only: false,
-                            tenant_wide: false,
-                            users: 0,
-                            last_used: None,
-                        });
+                        let i = slot(&mut scopes, s);
+                        let e = &mut scopes[i];
                         e.app_only |= app_only;
                         e.tenant_wide |= wide;
                         e.last_used = e.last_used.max(g.last_used_at);
                         if let Some(u) = user {
-                            scope_users.entry(s.as_str()).or_default().insert(u);
+                            scope_users.push((i, u));
                         }
                     }
                 }
-                for (s, u) in scope_users {
-                    if let Some(e) = by_scope.get_mut(s) {
-                        e.users = u.len();
-                    }
+                scope_users.sort_unstable();
+                scope_users.dedup();
+                for (i, _) in &scope_users {
+                    scopes[*i].users += 1;
                 }
             }
             None => {
                 for s in &app.requested_scopes {
-                    by_scope.entry(s.as_str()).or_insert_with(|| ScopeUse {
-                        scope: s.clone(),
-                        tier: scopes::tier(app.provider, s),
-                        app_only: false,
-                        tenant_wide: false,
-                        users: 0,
-                        last_used: None,
-                    });
+                    slot(&mut scopes, s);
                 }
             }
         }
-        let mut scopes: Vec<ScopeUse> = by_scope.into_values().collect();
+        users.sort_unstable();
+        users.dedup();
         scopes.sort_by(|a, b| a.scope.cmp(&b.scope));
         Privilege {
             max_tier: scopes.iter().filter_map(|s| s.tier).min(),
@@ -296,8 +304,9 @@ impl Privilege {
 /// stored tenants in a scan; all files in `check`).
 #[derive(Debug, Default)]
 pub struct Estate {
-    secret_digests: HashMap<String, Vec<AppRef>>,
-    key_fingerprints: HashMap<String, Vec<AppRef>>,
+    // Digests and fingerprints are hashes, not attacker-chosen text: the fast hasher is safe.
+    secret_digests: DigestMap<Vec<AppRef>>,
+    key_fingerprints: DigestMap<Vec<AppRef>>,
     vendors: HashMap<String, VendorSpan>,
 }
 
@@ -457,7 +466,8 @@ pub fn publisher_key(app: &OAuthApp) -> Option<String> {
     (!normalized.is_empty()).then(|| format!("name:{normalized}"))
 }
 
-/// `"Salesloft, Inc."` and `"SALESLOFT"` both become `salesloft`.
+/// `"Salesloft, Inc."` and `"SALESLOFT"` both become `salesloft`: lower-cased words joined by
+/// single spaces, trailing company suffixes dropped (unless that would leave nothing).
 pub fn normalize_vendor_name(name: &str) -> String {
     const SUFFIXES: &[&str] = &[
         "inc",
@@ -473,14 +483,29 @@ pub fn normalize_vendor_name(name: &str) -> String {
         "plc",
         "limited",
     ];
-    let words: Vec<String> = name
+    let mut out = String::with_capacity(name.len());
+    // Byte offsets in `out` where each word starts.
+    let mut starts: [usize; 16] = [0; 16];
+    let mut words = 0usize;
+    for word in name
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let mut end = words.len();
-    while end > 1 && SUFFIXES.contains(&words[end - 1].as_str()) {
-        end -= 1;
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if words < starts.len() {
+            starts[words] = out.len();
+        }
+        words += 1;
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
     }
-    words[..end].join(" ")
+    let mut kept = words;
+    while kept > 1 && kept <= starts.len() && SUFFIXES.contains(&&out[starts[kept - 1]..]) {
+        out.truncate(starts[kept - 1].saturating_sub(1));
+        kept -= 1;
+    }
+    out
 }

@@ -170,10 +170,11 @@ impl FirstBytes {
 
 // ---- lookup ------------------------------------------------------------------------------
 
-/// An Fx-style word-at-a-time hash: fast for the short keys of the table. Only the table's own
-/// keys are inserted, so lookups of hostile strings cannot degrade the map.
+/// An Fx-style word-at-a-time hash: fast for short keys. Use it only for keys an attacker
+/// cannot choose freely: the table's own keys (lookups of hostile strings cannot degrade the
+/// map) and SHA-256/HMAC hex digests (the estate); keep SipHash for raw provider strings.
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl KeyHasher {
     const K: u64 = 0x517c_c1b7_2722_0a95;

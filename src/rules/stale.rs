@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 use connectors::model::{Grant, Principal};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{AppContext, Check, Family, Hit, Rule, Severity};
 
 /// Most grants listed by name in one finding's evidence; the count says how many in all.
-const MAX_LISTED: usize = 20;
+const MAX_LISTED: usize = 10;
 
 pub(super) static RULES: &[Rule] = &[
     Rule {
@@ -97,51 +97,56 @@ fn older_than(t: Option<DateTime<Utc>>, now: DateTime<Utc>, days: i64) -> bool {
     t.is_some_and(|t| now - t > Duration::days(days))
 }
 
-/// One grant as evidence: who, which scopes, and the date that fired.
-fn grant_evidence(g: &Grant, date_field: &str, date: Option<DateTime<Utc>>) -> Value {
-    let who = match &g.principal {
-        Principal::Tenant => json!({"type": "tenant"}),
+/// Who holds a grant, as one short string: `user:<id or email>`, `tenant` or `other:<id>`.
+fn principal_label(g: &Grant) -> String {
+    match &g.principal {
+        Principal::Tenant => "tenant".to_string(),
         Principal::User { id, email, .. } => {
-            json!({"type": "user", "id": bound(id), "email": email.as_deref().map(bound)})
+            format!("user:{}", bound(email.as_deref().unwrap_or(id)))
         }
-        Principal::Other { id, .. } => json!({"type": "other", "id": bound(id)}),
-    };
-    json!({
-        "principal": who,
-        "scopes": g.scopes.iter().take(MAX_LISTED).map(|s| bound(s)).collect::<Vec<_>>(),
-        date_field: date,
-    })
+        Principal::Other { id, .. } => format!("other:{}", bound(id)),
+    }
 }
 
 fn bound(s: &str) -> String {
     connectors::redact::bound_str(s, 256)
 }
 
-/// A hit listing at most [`MAX_LISTED`] grants, with the total.
+/// A hit for the grants that fired: how many, the oldest date, who holds the first
+/// [`MAX_LISTED`], and the scopes they carry (each listed once).
 fn grants_hit<'a>(
     grants: impl Iterator<Item = &'a Grant>,
     date_field: &str,
     date: impl Fn(&Grant) -> Option<DateTime<Utc>>,
 ) -> Option<Hit> {
-    let mut listed = Vec::new();
+    let mut principals: Vec<String> = Vec::new();
+    let mut scopes: Vec<&str> = Vec::new();
     let mut count = 0usize;
     let mut oldest: Option<DateTime<Utc>> = None;
     for g in grants {
         count += 1;
-        let d = date(g);
-        oldest = match (oldest, d) {
+        oldest = match (oldest, date(g)) {
             (Some(o), Some(d)) => Some(o.min(d)),
             (o, d) => o.or(d),
         };
-        if listed.len() < MAX_LISTED {
-            listed.push(grant_evidence(g, date_field, d));
+        if principals.len() < MAX_LISTED {
+            principals.push(principal_label(g));
+        }
+        for s in &g.scopes {
+            if scopes.len() < 2 * MAX_LISTED && !scopes.contains(&s.as_str()) {
+                scopes.push(s);
+            }
         }
     }
     (count > 0).then(|| {
         Hit::new()
             .with("grant_count", count)
             .with(&format!("oldest_{date_field}"), json!(oldest))
-            .with("grants", listed)
+            .with("principals", principals)
+            .with(
+                "scopes",
+                scopes.iter().map(|s| bound(s)).collect::<Vec<_>>(),
+            )
     })
 }
 

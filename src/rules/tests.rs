@@ -58,3 +58,15 @@ fn the_whole_catalog_is_implemented() {
         assert_eq!(r.is_tenant_rule(), tenant_scoped, "{}", r.id);
     }
 }
+
+#[test]
+fn vendor_names_normalize() {
+    use super::context::normalize_vendor_name as n;
+    assert_eq!(n("Salesloft, Inc."), "salesloft");
+    assert_eq!(n("SALESLOFT"), "salesloft");
+    assert_eq!(n("Acme Co Ltd"), "acme");
+    assert_eq!(n("  Drift   Email "), "drift email");
+    assert_eq!(n("Co"), "co");
+    assert_eq!(n("Ünïcode GmbH"), "ünïcode");
+    assert_eq!(n("!!!"), "");
+}

@@ -17,7 +17,8 @@ fn stale_001_grant_unused_beyond_threshold() {
     )
     .expect("fires");
     assert_eq!(f.evidence["grant_count"], 1);
-    assert_eq!(f.evidence["grants"][0]["principal"]["id"], "u1");
+    assert_eq!(f.evidence["principals"][0], "user:u1");
+    assert_eq!(f.evidence["scopes"][0], "api");
     assert!(finding(&app, &[recent, no_data], "STALE-001").is_none());
     // An expired grant is not a working grant.
     old.expires_at = Some(days_ago(1));
