@@ -70,3 +70,139 @@ fn vendor_names_normalize() {
     assert_eq!(n("Ünïcode GmbH"), "ünïcode");
     assert_eq!(n("!!!"), "");
 }
+
+/// RULES §7-8: a Drift-like Salesforce connected app before and after the advisory, run through
+/// the whole catalog and scored with `oa-risk-v1`.
+#[test]
+fn drift_like_case_study_end_to_end() {
+    use super::context::{EstateBuilder, EstateFacts, publisher_key};
+    use super::scopes::Tier;
+    use super::score::{self, Band, Impact};
+    use super::testkit::{Env, admin_grant, days_ago, redirect};
+    use super::watchlist::Watchlist;
+    use connectors::Provider;
+    use connectors::model::{
+        AppKind, ClientType, GrantType, Lifetime, OAuthApp, Ownership, PkceMethod, PkceStatus,
+        PolicySource, Publisher, RedirectKind, Setting,
+    };
+
+    let mut app = OAuthApp::new(Provider::Salesforce, "0H4Drift", "Drift");
+    app.client_id = Some("3MVG9DriftConsumerKey".into());
+    app.publisher = Publisher {
+        name: Some("Salesloft, Inc.".into()),
+        domain: None,
+        verified: Some(true),
+    };
+    app.ownership = Ownership::ThirdParty;
+    app.client_type = ClientType::Confidential;
+    app.app_kind = AppKind::Web;
+    app.grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
+    app.pkce.status = PkceStatus::Required;
+    app.pkce.methods = vec![PkceMethod::S256];
+    app.redirect_uris = vec![redirect(
+        "https://app.drift.com/oauth/salesforce",
+        RedirectKind::Web,
+    )];
+    app.requested_scopes = vec!["api".into(), "refresh_token".into()];
+    let p = PolicySource::Client;
+    app.token_policy.access_token_lifetime = Some(Setting::new(Lifetime::Seconds(3600), p));
+    app.token_policy.refresh_tokens_issued = Some(Setting::new(true, p));
+    // Salesforce's default refresh-token policy: "valid until revoked".
+    app.token_policy.refresh_token_lifetime = Some(Setting::new(Lifetime::Unlimited, p));
+    app.token_policy.refresh_token_idle_lifetime = Some(Setting::new(Lifetime::Unlimited, p));
+    app.token_policy.sender_constrained = Some(Setting::new(false, p));
+    // No IP enforcement on the connected app.
+    app.network_restricted = Some(false);
+    app.normalize();
+    // Approved for the whole org.
+    let mut grant = admin_grant(&app, &["api", "refresh_token"]);
+    grant.created_at = Some(days_ago(200));
+    grant.last_used_at = Some(days_ago(1));
+    let grants = [grant];
+
+    // The same vendor holds T1 access in Google Workspace and Slack tenants.
+    let mut estate = EstateBuilder::new();
+    for (tenant, provider) in [("workspace", Provider::Google), ("slack", Provider::Slack)] {
+        let mut other = OAuthApp::new(provider, format!("drift-{tenant}"), "Drift");
+        other.publisher.name = Some("Salesloft".into());
+        let facts = EstateFacts {
+            vendor: publisher_key(&other),
+            max_tier: Some(Tier::T1),
+            ..EstateFacts::default()
+        };
+        estate.add(tenant, provider, &other.external_id, &other.name, &facts);
+    }
+    let env = Env {
+        estate: estate.build(),
+        watchlist: Watchlist::parse("", "no advisory yet").unwrap(),
+        provider: Provider::Salesforce,
+        ..Env::default()
+    };
+
+    let run = |env: &Env| {
+        let tenant = env.tenant();
+        let ctx = AppContext::new(&tenant, &app, Some(&grants), None);
+        let findings = evaluate_app(&ctx);
+        let ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+        let impact = Impact::of(&ctx.privilege, &env.settings.score, 50);
+        let inputs: Vec<score::Input<'_>> = findings.iter().map(score::Input::from).collect();
+        (ids, score::score(impact, &inputs, &env.settings.score))
+    };
+
+    // Before the advisory: the catalog's expected flags (RULES §7), nothing critical.
+    let (ids, risk) = run(&env);
+    for id in [
+        "TOKEN-004",
+        "SCOPE-003",
+        "SCOPE-004",
+        "VENDOR-005",
+        "VENDOR-003",
+    ] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    assert!(!ids.contains(&"VENDOR-004"));
+    assert!(
+        (risk.impact.value - 0.8).abs() < 1e-9,
+        "T1 tenant-wide: {:?}",
+        risk.impact
+    );
+    // RULES §8.4 scores the five findings it lists at 60. The catalog's TOKEN-007 (medium: no
+    // sender-constraining, no network restriction) fires on the same facts; RULES §7 names it
+    // together with VENDOR-005, and with it the score is 63. Any other finding would show here.
+    let mut expected = vec![
+        "SCOPE-003",
+        "SCOPE-004",
+        "TOKEN-004",
+        "TOKEN-007",
+        "VENDOR-003",
+        "VENDOR-005",
+    ];
+    let mut got = ids.clone();
+    got.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+    assert_eq!((risk.score, risk.band), (63, Band::High));
+    let without_token_007: Vec<score::Input<'_>> = [
+        ("TOKEN-004", Severity::High),
+        ("SCOPE-003", Severity::High),
+        ("SCOPE-004", Severity::Medium),
+        ("VENDOR-005", Severity::Medium),
+        ("VENDOR-003", Severity::Info),
+    ]
+    .into_iter()
+    .map(|(rule_id, severity)| score::Input { rule_id, severity })
+    .collect();
+    assert_eq!(
+        score::score(risk.impact.clone(), &without_token_007, &env.settings.score).score,
+        60
+    );
+
+    // After 20 August 2025: the built-in watchlist names Drift; VENDOR-004's floor lifts it to 90.
+    let env = Env {
+        watchlist: Watchlist::builtin(),
+        ..env
+    };
+    let (ids, risk) = run(&env);
+    assert!(ids.contains(&"VENDOR-004"), "{ids:?}");
+    assert_eq!((risk.score, risk.band), (90, Band::Critical));
+}
