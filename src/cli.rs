@@ -336,13 +336,33 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
 fn print_scan(report: &collector::ScanReport) {
     println!("scan {}: {}", report.scan_id, report.status.as_str());
     println!(
-        "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9}  error",
-        "tenant", "status", "apps", "grants", "added", "changed", "removed", "ms"
+        "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9} {:>8} {:>6} {:>8}  error",
+        "tenant",
+        "status",
+        "apps",
+        "grants",
+        "added",
+        "changed",
+        "removed",
+        "ms",
+        "findings",
+        "new",
+        "resolved"
     );
     for t in &report.tenants {
         let s = &t.stats;
+        let (findings, new, resolved) = t.evaluation.as_ref().map_or_else(
+            || ("-".to_string(), "-".to_string(), "-".to_string()),
+            |e| {
+                (
+                    e.findings.to_string(),
+                    (e.stats.opened + e.stats.reopened).to_string(),
+                    e.stats.resolved.to_string(),
+                )
+            },
+        );
         println!(
-            "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9}  {}",
+            "{:<24} {:<10} {:>8} {:>10} {:>7} {:>7} {:>7} {:>9} {:>8} {:>6} {:>8}  {}",
             t.name,
             t.status.as_str(),
             t.apps_seen,
@@ -351,6 +371,9 @@ fn print_scan(report: &collector::ScanReport) {
             s.apps_changed,
             s.apps_removed + s.grants_removed,
             t.duration.as_millis(),
+            findings,
+            new,
+            resolved,
             t.error.as_deref().unwrap_or("")
         );
     }

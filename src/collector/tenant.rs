@@ -26,6 +26,8 @@ pub struct TenantReport {
     pub stats: ApplyStats,
     pub duration: Duration,
     pub error: Option<String>,
+    /// The rules' verdict, when the inventory was stored and judged.
+    pub evaluation: Option<super::evaluate::EvaluationReport>,
 }
 
 /// Why a tenant's collection was not stored.
@@ -79,6 +81,7 @@ pub async fn run_tenant(
         stats: ApplyStats::default(),
         duration: Duration::ZERO,
         error: None,
+        evaluation: None,
     };
     let provider = tenant.data_provider().as_str();
     let source = if matches!(tenant.provider, TenantProvider::File) {
