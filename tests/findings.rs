@@ -143,6 +143,31 @@ fn findings_open_stay_quiet_suppress_reopen_and_resolve() {
             ropc.id,
             "resolved, not deleted"
         );
+
+        // The app leaves the tenant: every finding it still had resolves with it.
+        let mut page: Value =
+            serde_json::from_str(&std::fs::read_to_string(&apps_file).unwrap()).unwrap();
+        page["value"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|a| a["displayName"] != "Field Service Mobile");
+        std::fs::write(&apps_file, serde_json::to_string(&page).unwrap()).unwrap();
+        let sps_file = dir.path().join("contoso/servicePrincipals.json");
+        let mut sps: Value =
+            serde_json::from_str(&std::fs::read_to_string(&sps_file).unwrap()).unwrap();
+        sps["value"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|a| a["displayName"] != "Field Service Mobile");
+        std::fs::write(&sps_file, serde_json::to_string(&sps).unwrap()).unwrap();
+        scan(dir.path(), backend);
+        let fifth = states(&store);
+        let left: Vec<&FindingState> = fifth.iter().filter(|f| f.subject == mobile).collect();
+        assert!(!left.is_empty());
+        assert!(
+            left.iter().all(|f| f.status == "resolved"),
+            "[{backend:?}] {left:?}"
+        );
     }
 }
 

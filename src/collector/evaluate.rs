@@ -2,14 +2,16 @@
 //! app, apply suppressions, and store findings and scores.
 //!
 //! Runs after a scan's collections, for each tenant whose collection was stored, so the
-//! cross-tenant facts (secret reuse, vendors spanning tenants) see every tenant of the run.
-//! Apps are read in pages with their grants, so memory stays bounded on large tenants.
+//! cross-tenant facts (secret and key reuse, vendors spanning tenants) see every tenant of the
+//! run. Apps are read, judged and written in pages with their grants and findings, so memory
+//! stays bounded on large tenants; a page is one transaction, and the evaluation time is
+//! recorded last. An evaluation cut short leaves every page either judged or as it was.
 
 use chrono::{DateTime, Utc};
 use connectors::Provider;
-use connectors::model::{Grant, OAuthApp, TenantPolicy};
+use connectors::model::{Grant, OAuthApp, Publisher, TenantPolicy};
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::rules::context::{EstateBuilder, EstateFacts, HostResolver, TenantContext};
 use crate::rules::scopes::Tier;
@@ -17,12 +19,13 @@ use crate::rules::score::{self, Band, Impact};
 use crate::rules::watchlist::Watchlist;
 use crate::rules::{AppContext, Estate, Finding, Settings, evaluate_app, evaluate_tenant};
 use crate::store::findings::{
-    AppEvaluation, EvaluationStats, NewFinding, RiskSnapshot, SuppressionRow, TenantEvaluation,
+    AppEvaluation, EvaluationStats, NewFinding, PageEvaluation, RiskSnapshot, SuppressionRow,
+    TenantEvaluationEnd,
 };
 use crate::store::tenants::TenantRow;
 use crate::store::{Store, StoreError};
 
-/// Apps judged per page.
+/// Apps judged per page (and per transaction).
 const PAGE: i64 = 500;
 
 /// The rules configuration of one run.
@@ -60,7 +63,9 @@ pub fn evaluate_stored_tenant(
         .policy_document
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok());
-    let estate = build_estate(store, tenant, now)?;
+    let previous = store.last_evaluated_at(tenant.id)?;
+    let estate = build_estate(store)?;
+    let estate_time = started.elapsed();
     let ctx = TenantContext {
         name: &tenant.name,
         provider,
@@ -76,15 +81,16 @@ pub fn evaluate_stored_tenant(
         },
     };
 
-    let mut out = Vec::new();
-    let mut apps_out = Vec::new();
+    let mut report = EvaluationReport::default();
     let mut snapshot = RiskSnapshot {
         model: score::MODEL.to_string(),
         ..RiskSnapshot::default()
     };
+    let (mut load, mut rules, mut write) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut score_sum = 0u64;
     let mut after = 0;
     loop {
+        let t = Instant::now();
         let page = store.tenant_apps_page(tenant.id, after, PAGE)?;
         let Some(last) = page.last() else { break };
         after = last.id;
@@ -93,21 +99,35 @@ pub fn evaluate_stored_tenant(
         for (app_id, g) in store.grants_of_apps(&ids)? {
             grants.entry(app_id).or_default().push(g);
         }
+        load += t.elapsed();
+
+        let t = Instant::now();
+        let mut found = Vec::new();
+        let mut scores = Vec::with_capacity(page.len());
         for stored in page {
             let mut app_grants = grants.remove(&stored.id).unwrap_or_default();
             for g in &mut app_grants {
                 g.app_external_id.clone_from(&stored.app.external_id);
             }
             // SCOPE-007 compares with the version before this scan's, when this scan made one.
-            let previous = if stored.version_scan_id == scan_id && stored.version > 1 {
+            let previous_version = if stored.version_scan_id == scan_id && stored.version > 1 {
                 store.app_version(stored.id, stored.version - 1)?
             } else {
                 None
             };
-            let actx = AppContext::new(&ctx, &stored.app, Some(&app_grants), previous.as_ref());
-            let findings = evaluate_app(&actx);
-            let kept = apply_suppressions(judge.suppressions, &tenant.name, &stored.app, findings);
-            let inputs: Vec<score::Input<'_>> = kept
+            let actx = AppContext::new(
+                &ctx,
+                &stored.app,
+                Some(&app_grants),
+                previous_version.as_ref(),
+            );
+            let findings = apply_suppressions(
+                judge.suppressions,
+                &tenant.name,
+                &stored.app,
+                evaluate_app(&actx),
+            );
+            let inputs: Vec<score::Input<'_>> = findings
                 .iter()
                 .filter(|(_, sup)| sup.is_none())
                 .map(|(f, _)| score::Input::from(f))
@@ -124,62 +144,78 @@ pub fn evaluate_stored_tenant(
             score_sum += u64::from(risk.score);
             snapshot.open_findings += inputs.len() as i64;
             let explanation = serde_json::to_string(&risk).unwrap_or_default();
-            let facts = serde_json::to_string(&StoredFacts::from(EstateFacts::of(
-                &stored.app,
-                &actx.privilege,
-            )))
-            .unwrap_or_default();
+            let max_tier = actx.privilege.max_tier.map(Tier::as_str);
             let changed = stored.risk_score != Some(i16::from(risk.score))
                 || stored.risk_explanation.as_deref() != Some(explanation.as_str())
-                || stored.estate_facts.as_deref() != Some(facts.as_str());
-            apps_out.push(AppEvaluation {
+                || stored.max_tier.as_deref() != max_tier;
+            scores.push(AppEvaluation {
                 app_id: stored.id,
                 risk_score: i16::from(risk.score),
                 risk_band: risk.band.as_str(),
                 risk_model: score::MODEL,
                 risk_explanation: explanation,
-                estate_facts: facts,
+                max_tier,
                 changed,
             });
-            out.extend(
-                kept.into_iter()
+            found.extend(
+                findings
+                    .into_iter()
                     .map(|(f, sup)| new_finding(Some(stored.id), &f, sup)),
             );
         }
+        rules += t.elapsed();
+
+        let t = Instant::now();
+        report.findings += found.len() as u64;
+        report.stats += store.apply_evaluation_page(&PageEvaluation {
+            tenant_id: tenant.id,
+            now,
+            previous,
+            app_ids: &ids,
+            findings: &found,
+            apps: &scores,
+        })?;
+        write += t.elapsed();
     }
-    for f in evaluate_tenant(&ctx) {
-        let sup = suppression_for(judge.suppressions, &tenant.name, None, f.rule.id);
-        out.push(new_finding(None, &f, sup));
-    }
+
+    let tenant_findings: Vec<NewFinding> = evaluate_tenant(&ctx)
+        .iter()
+        .map(|f| {
+            let sup = suppression_for(judge.suppressions, &tenant.name, None, f.rule.id);
+            new_finding(None, f, sup)
+        })
+        .collect();
+    report.findings += tenant_findings.len() as u64;
     snapshot.mean_score = if snapshot.apps > 0 {
         score_sum as f64 / snapshot.apps as f64
     } else {
         0.0
     };
-    let report_findings = out.len() as u64;
-    let apps = snapshot.apps as u64;
-    let stats = store.apply_evaluation(&TenantEvaluation {
+    report.apps = snapshot.apps as u64;
+    let t = Instant::now();
+    report.stats += store.finish_evaluation(&TenantEvaluationEnd {
         tenant_id: tenant.id,
         scan_id,
         now,
-        findings: out,
-        apps: apps_out,
+        previous,
+        findings: tenant_findings,
         snapshot,
     })?;
+    write += t.elapsed();
     tracing::info!(
         tenant = %tenant.name,
-        apps,
-        findings = report_findings,
-        opened = stats.opened,
-        resolved = stats.resolved,
+        apps = report.apps,
+        findings = report.findings,
+        opened = report.stats.opened + report.stats.reopened,
+        resolved = report.stats.resolved,
+        estate_ms = estate_time.as_millis() as u64,
+        load_ms = load.as_millis() as u64,
+        rules_ms = rules.as_millis() as u64,
+        write_ms = write.as_millis() as u64,
         ms = started.elapsed().as_millis() as u64,
         "tenant evaluated"
     );
-    Ok(EvaluationReport {
-        apps,
-        findings: report_findings,
-        stats,
-    })
+    Ok(report)
 }
 
 fn band_index(b: Band) -> usize {
@@ -189,19 +225,6 @@ fn band_index(b: Band) -> usize {
         Band::High => 2,
         Band::Critical => 3,
     }
-}
-
-/// [`EstateFacts`] as stored on the app row.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-struct StoredFacts {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    secret_digests: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    key_fingerprints: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    vendor: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    max_tier: Option<String>,
 }
 
 fn tier_from_str(s: &str) -> Option<Tier> {
@@ -214,94 +237,46 @@ fn tier_from_str(s: &str) -> Option<Tier> {
     }
 }
 
-impl From<EstateFacts> for StoredFacts {
-    fn from(f: EstateFacts) -> Self {
-        StoredFacts {
-            secret_digests: f.secret_digests,
-            key_fingerprints: f.key_fingerprints,
-            vendor: f.vendor,
-            max_tier: f.max_tier.map(|t| t.as_str().to_string()),
-        }
-    }
-}
-
-impl From<StoredFacts> for EstateFacts {
-    fn from(f: StoredFacts) -> Self {
-        EstateFacts {
-            secret_digests: f.secret_digests,
-            key_fingerprints: f.key_fingerprints,
-            vendor: f.vendor,
-            max_tier: f.max_tier.as_deref().and_then(tier_from_str),
-        }
-    }
-}
-
-/// The estate for judging `tenant`: every other tenant's apps as last judged, and this
-/// tenant's apps from their current documents (their highest tier as last judged, since tiers
-/// need grants and are refreshed by this evaluation).
-fn build_estate(
-    store: &Store,
-    tenant: &TenantRow,
-    _now: DateTime<Utc>,
-) -> Result<Estate, StoreError> {
+/// The estate from the stored rows of every tenant, without loading app documents: key
+/// credentials and secret digests as stored by the collection, and vendors as last judged (an
+/// app's tier comes from its grants, so a tier that changes in this scan shows in the estate
+/// from the next evaluation on).
+fn build_estate(store: &Store) -> Result<Estate, StoreError> {
     let mut b = EstateBuilder::new();
-    let mut own_tiers = HashMap::new();
-    for row in store.estate_rows()? {
-        let Some(facts) = row
-            .estate_facts
-            .as_deref()
-            .and_then(|f| serde_json::from_str::<StoredFacts>(f).ok())
-        else {
-            continue;
-        };
-        if row.tenant_id == tenant.id {
-            own_tiers.insert(
-                row.external_id,
-                facts.max_tier.as_deref().and_then(tier_from_str),
-            );
-            continue;
-        }
+    for row in store.estate_credential_rows()? {
         let Ok(provider) = row.provider.parse::<Provider>() else {
             continue;
         };
-        b.add(
-            &row.tenant,
-            provider,
-            &row.external_id,
-            &row.name,
-            &facts.into(),
-        );
+        let key = matches!(row.kind.as_str(), "certificate" | "private_key_jwt");
+        let facts = EstateFacts {
+            secret_digests: row.secret_digest.into_iter().collect(),
+            key_fingerprints: if key {
+                vec![row.fingerprint]
+            } else {
+                Vec::new()
+            },
+            ..EstateFacts::default()
+        };
+        b.add(&row.tenant, provider, &row.external_id, &row.name, &facts);
     }
-    let mut after = 0;
-    loop {
-        let page = store.tenant_apps_page(tenant.id, after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for stored in &page {
-            let app = &stored.app;
-            let mut facts = EstateFacts::of(app, &no_privilege());
-            facts.max_tier = own_tiers.get(&app.external_id).copied().flatten();
-            b.add(
-                &tenant.name,
-                app.provider,
-                &app.external_id,
-                &app.name,
-                &facts,
-            );
-        }
+    for row in store.estate_vendor_rows()? {
+        let Ok(provider) = row.provider.parse::<Provider>() else {
+            continue;
+        };
+        let mut app = OAuthApp::new(provider, row.external_id.as_str(), row.name.as_str());
+        app.publisher = Publisher {
+            name: row.publisher_name,
+            domain: row.publisher_domain,
+            verified: None,
+        };
+        let facts = EstateFacts {
+            vendor: crate::rules::context::publisher_key(&app),
+            max_tier: row.max_tier.as_deref().and_then(tier_from_str),
+            ..EstateFacts::default()
+        };
+        b.add(&row.tenant, provider, &row.external_id, &row.name, &facts);
     }
     Ok(b.build())
-}
-
-fn no_privilege() -> crate::rules::Privilege {
-    crate::rules::Privilege {
-        scopes: Vec::new(),
-        max_tier: None,
-        has_unknown: false,
-        tenant_wide: false,
-        delegated_users: 0,
-        from_requested: false,
-    }
 }
 
 /// Pair each finding with the suppression that covers it, if any.

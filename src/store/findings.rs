@@ -11,7 +11,9 @@ use connectors::model::{ConsentType, Grant, GrantKind, OAuthApp, Principal};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-use super::schema::{app_versions, apps, findings, grants, risk_snapshots, suppressions, tenants};
+use super::schema::{
+    app_versions, apps, credentials, findings, grants, risk_snapshots, suppressions, tenants,
+};
 use super::{DbConn, Store, StoreError, from_db, to_db};
 use crate::with_conn;
 
@@ -32,18 +34,35 @@ pub struct StoredApp {
     pub version_scan_id: i64,
     pub risk_score: Option<i16>,
     pub risk_explanation: Option<String>,
-    pub estate_facts: Option<String>,
+    pub max_tier: Option<String>,
 }
 
-/// One app's facts as stored for cross-tenant rules.
+/// An app whose permissions reached T0/T1 when last judged, with its publisher: the vendor
+/// rules' view of every tenant.
 #[derive(Debug, Clone, Queryable)]
-pub struct EstateRow {
+pub struct EstateVendorRow {
     pub tenant_id: i64,
     pub tenant: String,
     pub provider: String,
     pub external_id: String,
     pub name: String,
-    pub estate_facts: Option<String>,
+    pub publisher_name: Option<String>,
+    pub publisher_domain: Option<String>,
+    pub max_tier: Option<String>,
+}
+
+/// A current key credential, or a secret with a keyed digest: the reuse rules' view of every
+/// tenant.
+#[derive(Debug, Clone, Queryable)]
+pub struct EstateCredentialRow {
+    pub tenant_id: i64,
+    pub tenant: String,
+    pub provider: String,
+    pub external_id: String,
+    pub name: String,
+    pub kind: String,
+    pub fingerprint: String,
+    pub secret_digest: Option<String>,
 }
 
 /// A stored finding's state, for the diff against a new evaluation.
@@ -105,18 +124,32 @@ pub struct AppEvaluation {
     pub risk_band: &'static str,
     pub risk_model: &'static str,
     pub risk_explanation: String,
-    pub estate_facts: String,
+    pub max_tier: Option<&'static str>,
     pub changed: bool,
 }
 
-/// Everything one tenant's evaluation writes.
+/// One page of a tenant's evaluation: the findings of these apps (all of them: a finding of
+/// one of these apps that is not listed has resolved) and their scores.
 #[derive(Debug, Clone)]
-pub struct TenantEvaluation {
+pub struct PageEvaluation<'a> {
+    pub tenant_id: i64,
+    pub now: DateTime<Utc>,
+    /// When the tenant was last judged: the last sighting of what resolves now.
+    pub previous: Option<NaiveDateTime>,
+    pub app_ids: &'a [i64],
+    pub findings: &'a [NewFinding],
+    pub apps: &'a [AppEvaluation],
+}
+
+/// The end of a tenant's evaluation: its tenant-level findings, the risk snapshot, and the
+/// findings of apps that are no longer current, which resolve.
+#[derive(Debug, Clone)]
+pub struct TenantEvaluationEnd {
     pub tenant_id: i64,
     pub scan_id: i64,
     pub now: DateTime<Utc>,
+    pub previous: Option<NaiveDateTime>,
     pub findings: Vec<NewFinding>,
-    pub apps: Vec<AppEvaluation>,
     pub snapshot: RiskSnapshot,
 }
 
@@ -138,6 +171,16 @@ pub struct EvaluationStats {
     pub updated: u64,
     pub resolved: u64,
     pub scores_written: u64,
+}
+
+impl std::ops::AddAssign for EvaluationStats {
+    fn add_assign(&mut self, o: Self) {
+        self.opened += o.opened;
+        self.reopened += o.reopened;
+        self.updated += o.updated;
+        self.resolved += o.resolved;
+        self.scores_written += o.scores_written;
+    }
 }
 
 /// A suppression as stored.
@@ -175,7 +218,7 @@ pub struct NewSuppression {
 
 #[derive(Insertable)]
 #[diesel(table_name = findings)]
-struct FindingInsert<'a> {
+pub(crate) struct FindingInsert<'a> {
     tenant_id: i64,
     app_id: Option<i64>,
     subject: String,
@@ -264,7 +307,7 @@ impl Store {
                 apps::last_used_at,
                 apps::risk_score,
                 apps::risk_explanation,
-                apps::estate_facts,
+                apps::max_tier,
                 app_versions::document,
                 app_versions::scan_id,
             ))
@@ -283,7 +326,7 @@ impl Store {
                         version_scan_id: scan_id,
                         risk_score: score,
                         risk_explanation: expl,
-                        estate_facts: facts,
+                        max_tier: facts,
                     })
                 },
             )
@@ -337,23 +380,62 @@ impl Store {
         Ok(out)
     }
 
-    /// Every current app's stored cross-tenant facts.
-    pub fn estate_rows(&self) -> Result<Vec<EstateRow>, StoreError> {
+    /// Every current app that held T0/T1 permissions when last judged and names a publisher.
+    pub fn estate_vendor_rows(&self) -> Result<Vec<EstateVendorRow>, StoreError> {
         let mut conn = self.conn()?;
         let rows = with_conn!(&mut conn, c => apps::table
             .inner_join(tenants::table)
             .filter(apps::removed_at.is_null())
-            .filter(apps::estate_facts.is_not_null())
+            .filter(apps::max_tier.eq_any(["T0", "T1"]))
+            .filter(apps::publisher_name.is_not_null().or(apps::publisher_domain.is_not_null()))
             .select((
                 apps::tenant_id,
                 tenants::name,
                 apps::provider,
                 apps::external_id,
                 apps::name,
-                apps::estate_facts,
+                apps::publisher_name,
+                apps::publisher_domain,
+                apps::max_tier,
             ))
             .load(c))?;
         Ok(rows)
+    }
+
+    /// Every current certificate or key credential, and every secret with a keyed digest.
+    pub fn estate_credential_rows(&self) -> Result<Vec<EstateCredentialRow>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => credentials::table
+            .inner_join(apps::table.inner_join(tenants::table))
+            .filter(credentials::removed_at.is_null())
+            .filter(apps::removed_at.is_null())
+            .filter(
+                credentials::kind
+                    .eq_any(["certificate", "private_key_jwt"])
+                    .or(credentials::secret_digest.is_not_null()),
+            )
+            .select((
+                apps::tenant_id,
+                tenants::name,
+                apps::provider,
+                apps::external_id,
+                apps::name,
+                credentials::kind,
+                credentials::fingerprint,
+                credentials::secret_digest,
+            ))
+            .load(c))?;
+        Ok(rows)
+    }
+
+    /// When the tenant was last judged.
+    pub fn last_evaluated_at(&self, tenant_id: i64) -> Result<Option<NaiveDateTime>, StoreError> {
+        let mut conn = self.conn()?;
+        let t = with_conn!(&mut conn, c => tenants::table
+            .find(tenant_id)
+            .select(tenants::last_evaluated_at)
+            .first(c))?;
+        Ok(t)
     }
 
     /// The tenant's findings that are not resolved, plus resolved ones (so they can reopen).
@@ -376,20 +458,43 @@ impl Store {
         Ok(rows)
     }
 
-    /// Store one tenant's evaluation in one transaction: new, changed, reopened and resolved
-    /// findings; changed scores and facts; the risk snapshot; the evaluation time.
-    pub fn apply_evaluation(&self, eval: &TenantEvaluation) -> Result<EvaluationStats, StoreError> {
+    /// Store one page of an evaluation in one transaction: new, changed, reopened and resolved
+    /// findings of its apps, and their changed scores.
+    pub fn apply_evaluation_page(
+        &self,
+        page: &PageEvaluation<'_>,
+    ) -> Result<EvaluationStats, StoreError> {
         match &mut self.conn()? {
             DbConn::Sqlite(c) => {
                 let _turn = self
                     .sqlite_apply
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                Ok(c.immediate_transaction(|c| c.write_eval(eval))?)
+                Ok(c.immediate_transaction(|c| c.write_page(page))?)
             }
             DbConn::Postgres(c) => {
                 let c: &mut diesel::pg::PgConnection = c;
-                Ok(c.transaction(|c| c.write_eval(eval))?)
+                Ok(c.transaction(|c| c.write_page(page))?)
+            }
+        }
+    }
+
+    /// Finish a tenant's evaluation in one transaction (see [`TenantEvaluationEnd`]).
+    pub fn finish_evaluation(
+        &self,
+        end: &TenantEvaluationEnd,
+    ) -> Result<EvaluationStats, StoreError> {
+        match &mut self.conn()? {
+            DbConn::Sqlite(c) => {
+                let _turn = self
+                    .sqlite_apply
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                Ok(c.immediate_transaction(|c| c.write_end(end))?)
+            }
+            DbConn::Postgres(c) => {
+                let c: &mut diesel::pg::PgConnection = c;
+                Ok(c.transaction(|c| c.write_end(end))?)
             }
         }
     }
@@ -511,128 +616,87 @@ fn grant_from_row(r: GrantDbRow) -> (i64, Grant) {
 
 /// The evaluation writes, for both backends (diesel compiles each query per backend).
 pub(crate) trait WriteEval {
-    fn write_eval(&mut self, eval: &TenantEvaluation) -> QueryResult<EvaluationStats>;
+    fn write_page(&mut self, page: &PageEvaluation<'_>) -> QueryResult<EvaluationStats>;
+    fn write_end(&mut self, end: &TenantEvaluationEnd) -> QueryResult<EvaluationStats>;
 }
+
+/// Rows per multi-row INSERT (17 columns: far below both backends' bind limits).
+const INSERT_CHUNK: usize = 200;
 
 macro_rules! write_eval_impl {
     ($conn:ty) => {
         impl WriteEval for $conn {
-            fn write_eval(&mut self, eval: &TenantEvaluation) -> QueryResult<EvaluationStats> {
-                let now = to_db(eval.now);
-                let mut stats = EvaluationStats::default();
-                let previous_eval: Option<NaiveDateTime> = tenants::table
-                    .find(eval.tenant_id)
-                    .select(tenants::last_evaluated_at)
-                    .first(self)?;
-                let existing: Vec<FindingState> = findings::table
-                    .filter(findings::tenant_id.eq(eval.tenant_id))
-                    .select((
-                        findings::id,
-                        findings::subject,
-                        findings::rule_id,
-                        findings::severity,
-                        findings::evidence,
-                        findings::status,
-                        findings::suppression_id,
-                        findings::updated_at,
-                    ))
-                    .load(self)?;
-                let mut by_key: HashMap<(&str, &str), &FindingState> = existing
-                    .iter()
-                    .map(|f| ((f.subject.as_str(), f.rule_id.as_str()), f))
-                    .collect();
-                let subjects: Vec<String> = eval.findings.iter().map(NewFinding::subject).collect();
-                for (f, subject) in eval.findings.iter().zip(&subjects) {
-                    let status = f.status();
-                    match by_key.remove(&(subject.as_str(), f.rule_id.as_str())) {
-                        None => {
-                            diesel::insert_into(findings::table)
-                                .values(FindingInsert {
-                                    tenant_id: eval.tenant_id,
-                                    app_id: f.app_id,
-                                    subject: subject.clone(),
-                                    rule_id: &f.rule_id,
-                                    severity: &f.severity,
-                                    severity_rank: f.severity_rank,
-                                    title: &f.title,
-                                    evidence: &f.evidence,
-                                    remediation: &f.remediation,
-                                    refs: &f.refs,
-                                    status,
-                                    suppression_id: f.suppression_id,
-                                    first_seen: now,
-                                    last_seen: now,
-                                    updated_at: now,
-                                })
-                                .execute(self)?;
-                            stats.opened += 1;
-                        }
-                        Some(old) => {
-                            let reopening = old.status == status::RESOLVED;
-                            let changed = reopening
-                                || old.status != status
-                                || old.severity != f.severity
-                                || old.evidence != f.evidence
-                                || old.suppression_id != f.suppression_id;
-                            if changed {
-                                diesel::update(findings::table.find(old.id))
-                                    .set((
-                                        findings::severity.eq(&f.severity),
-                                        findings::severity_rank.eq(f.severity_rank),
-                                        findings::title.eq(&f.title),
-                                        findings::evidence.eq(&f.evidence),
-                                        findings::remediation.eq(&f.remediation),
-                                        findings::refs.eq(&f.refs),
-                                        findings::status.eq(status),
-                                        findings::suppression_id.eq(f.suppression_id),
-                                        findings::resolved_at.eq(None::<NaiveDateTime>),
-                                        findings::last_seen.eq(now),
-                                        findings::updated_at.eq(now),
-                                    ))
-                                    .execute(self)?;
-                                if reopening {
-                                    stats.reopened += 1;
-                                } else {
-                                    stats.updated += 1;
-                                }
-                            }
-                        }
-                    }
+            fn write_page(&mut self, page: &PageEvaluation<'_>) -> QueryResult<EvaluationStats> {
+                let ids: Vec<Option<i64>> = page.app_ids.iter().map(|&i| Some(i)).collect();
+                let mut existing = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let rows: Vec<FindingState> = findings::table
+                        .filter(findings::app_id.eq_any(chunk))
+                        .select(STATE_COLUMNS)
+                        .load(self)?;
+                    existing.extend(rows);
                 }
-                // Whatever is left and not resolved yet: its condition is gone.
-                let gone: Vec<i64> = by_key
-                    .values()
-                    .filter(|f| f.status != status::RESOLVED)
-                    .map(|f| f.id)
-                    .collect();
-                for chunk in gone.chunks(500) {
-                    stats.resolved +=
-                        diesel::update(findings::table.filter(findings::id.eq_any(chunk)))
-                            .set((
-                                findings::status.eq(status::RESOLVED),
-                                findings::resolved_at.eq(Some(now)),
-                                findings::last_seen.eq(previous_eval.unwrap_or(now)),
-                                findings::updated_at.eq(now),
-                            ))
-                            .execute(self)? as u64;
-                }
-                for a in eval.apps.iter().filter(|a| a.changed) {
+                let mut stats = diff(
+                    self,
+                    page.tenant_id,
+                    page.now,
+                    page.previous,
+                    existing,
+                    page.findings,
+                )?;
+                for a in page.apps.iter().filter(|a| a.changed) {
                     diesel::update(apps::table.find(a.app_id))
                         .set((
                             apps::risk_score.eq(Some(a.risk_score)),
                             apps::risk_band.eq(Some(a.risk_band)),
                             apps::risk_model.eq(Some(a.risk_model)),
                             apps::risk_explanation.eq(Some(&a.risk_explanation)),
-                            apps::estate_facts.eq(Some(&a.estate_facts)),
+                            apps::max_tier.eq(a.max_tier),
                         ))
                         .execute(self)?;
                     stats.scores_written += 1;
                 }
-                let s = &eval.snapshot;
+                Ok(stats)
+            }
+
+            fn write_end(&mut self, end: &TenantEvaluationEnd) -> QueryResult<EvaluationStats> {
+                let now = to_db(end.now);
+                let existing: Vec<FindingState> = findings::table
+                    .filter(findings::tenant_id.eq(end.tenant_id))
+                    .filter(findings::subject.eq("tenant"))
+                    .select(STATE_COLUMNS)
+                    .load(self)?;
+                let mut stats = diff(
+                    self,
+                    end.tenant_id,
+                    end.now,
+                    end.previous,
+                    existing,
+                    &end.findings,
+                )?;
+                // Findings of apps that are gone from the tenant resolve with them.
+                let removed = apps::table
+                    .filter(apps::tenant_id.eq(end.tenant_id))
+                    .filter(apps::removed_at.is_not_null())
+                    .select(apps::id.nullable());
+                stats.resolved += diesel::update(
+                    findings::table
+                        .filter(findings::tenant_id.eq(end.tenant_id))
+                        .filter(findings::status.ne(status::RESOLVED))
+                        .filter(findings::app_id.eq_any(removed)),
+                )
+                .set((
+                    findings::status.eq(status::RESOLVED),
+                    findings::resolved_at.eq(Some(now)),
+                    findings::last_seen.eq(end.previous.unwrap_or(now)),
+                    findings::updated_at.eq(now),
+                ))
+                .execute(self)? as u64;
+                let s = &end.snapshot;
                 diesel::insert_into(risk_snapshots::table)
                     .values(SnapshotInsert {
-                        scan_id: eval.scan_id,
-                        tenant_id: eval.tenant_id,
+                        scan_id: end.scan_id,
+                        tenant_id: end.tenant_id,
                         model: &s.model,
                         apps: s.apps,
                         band_low: s.bands[0],
@@ -646,13 +710,167 @@ macro_rules! write_eval_impl {
                     .on_conflict((risk_snapshots::scan_id, risk_snapshots::tenant_id))
                     .do_nothing()
                     .execute(self)?;
-                diesel::update(tenants::table.find(eval.tenant_id))
+                diesel::update(tenants::table.find(end.tenant_id))
                     .set(tenants::last_evaluated_at.eq(Some(now)))
                     .execute(self)?;
                 Ok(stats)
             }
         }
+
+        impl Diff for $conn {
+            fn insert_findings(&mut self, rows: &[FindingInsert<'_>]) -> QueryResult<usize> {
+                let mut n = 0;
+                for chunk in rows.chunks(INSERT_CHUNK) {
+                    n += diesel::insert_into(findings::table)
+                        .values(chunk)
+                        .execute(self)?;
+                }
+                Ok(n)
+            }
+
+            fn update_finding(
+                &mut self,
+                id: i64,
+                f: &NewFinding,
+                now: NaiveDateTime,
+            ) -> QueryResult<()> {
+                diesel::update(findings::table.find(id))
+                    .set((
+                        findings::severity.eq(&f.severity),
+                        findings::severity_rank.eq(f.severity_rank),
+                        findings::title.eq(&f.title),
+                        findings::evidence.eq(&f.evidence),
+                        findings::remediation.eq(&f.remediation),
+                        findings::refs.eq(&f.refs),
+                        findings::status.eq(f.status()),
+                        findings::suppression_id.eq(f.suppression_id),
+                        findings::resolved_at.eq(None::<NaiveDateTime>),
+                        findings::last_seen.eq(now),
+                        findings::updated_at.eq(now),
+                    ))
+                    .execute(self)
+                    .map(drop)
+            }
+
+            fn resolve(
+                &mut self,
+                ids: &[i64],
+                now: NaiveDateTime,
+                last_seen: NaiveDateTime,
+            ) -> QueryResult<usize> {
+                let mut n = 0;
+                for chunk in ids.chunks(500) {
+                    n += diesel::update(findings::table.filter(findings::id.eq_any(chunk)))
+                        .set((
+                            findings::status.eq(status::RESOLVED),
+                            findings::resolved_at.eq(Some(now)),
+                            findings::last_seen.eq(last_seen),
+                            findings::updated_at.eq(now),
+                        ))
+                        .execute(self)?;
+                }
+                Ok(n)
+            }
+        }
     };
+}
+
+/// The columns of [`FindingState`].
+const STATE_COLUMNS: (
+    findings::id,
+    findings::subject,
+    findings::rule_id,
+    findings::severity,
+    findings::evidence,
+    findings::status,
+    findings::suppression_id,
+    findings::updated_at,
+) = (
+    findings::id,
+    findings::subject,
+    findings::rule_id,
+    findings::severity,
+    findings::evidence,
+    findings::status,
+    findings::suppression_id,
+    findings::updated_at,
+);
+
+/// The row writes a diff needs.
+pub(crate) trait Diff {
+    fn insert_findings(&mut self, rows: &[FindingInsert<'_>]) -> QueryResult<usize>;
+    fn update_finding(&mut self, id: i64, f: &NewFinding, now: NaiveDateTime) -> QueryResult<()>;
+    fn resolve(
+        &mut self,
+        ids: &[i64],
+        now: NaiveDateTime,
+        last_seen: NaiveDateTime,
+    ) -> QueryResult<usize>;
+}
+
+/// Bring the stored findings `existing` in line with `new`: insert the new ones, update the
+/// changed and reopened ones, resolve those no longer present.
+fn diff<C: Diff>(
+    c: &mut C,
+    tenant_id: i64,
+    now: DateTime<Utc>,
+    previous: Option<NaiveDateTime>,
+    existing: Vec<FindingState>,
+    new: &[NewFinding],
+) -> QueryResult<EvaluationStats> {
+    let now = to_db(now);
+    let mut stats = EvaluationStats::default();
+    let mut by_key: HashMap<(&str, &str), &FindingState> = existing
+        .iter()
+        .map(|f| ((f.subject.as_str(), f.rule_id.as_str()), f))
+        .collect();
+    let subjects: Vec<String> = new.iter().map(NewFinding::subject).collect();
+    let mut inserts = Vec::new();
+    for (f, subject) in new.iter().zip(&subjects) {
+        match by_key.remove(&(subject.as_str(), f.rule_id.as_str())) {
+            None => inserts.push(FindingInsert {
+                tenant_id,
+                app_id: f.app_id,
+                subject: subject.clone(),
+                rule_id: &f.rule_id,
+                severity: &f.severity,
+                severity_rank: f.severity_rank,
+                title: &f.title,
+                evidence: &f.evidence,
+                remediation: &f.remediation,
+                refs: &f.refs,
+                status: f.status(),
+                suppression_id: f.suppression_id,
+                first_seen: now,
+                last_seen: now,
+                updated_at: now,
+            }),
+            Some(old) => {
+                let reopening = old.status == status::RESOLVED;
+                if reopening
+                    || old.status != f.status()
+                    || old.severity != f.severity
+                    || old.evidence != f.evidence
+                    || old.suppression_id != f.suppression_id
+                {
+                    c.update_finding(old.id, f, now)?;
+                    if reopening {
+                        stats.reopened += 1;
+                    } else {
+                        stats.updated += 1;
+                    }
+                }
+            }
+        }
+    }
+    stats.opened += c.insert_findings(&inserts)? as u64;
+    let gone: Vec<i64> = by_key
+        .values()
+        .filter(|f| f.status != status::RESOLVED)
+        .map(|f| f.id)
+        .collect();
+    stats.resolved += c.resolve(&gone, now, previous.unwrap_or(now))? as u64;
+    Ok(stats)
 }
 
 write_eval_impl!(diesel::sqlite::SqliteConnection);

@@ -376,6 +376,7 @@ impl<'a, W: InventoryWriter> Apply<'a, W> {
                 never_expires: cred.never_expires,
                 first_seen: self.now,
                 removed_at: None,
+                secret_digest: cred.secret_digest.clone(),
             });
         }
         if self.versions.len() >= BATCH || self.credentials.len() >= BATCH {

@@ -53,6 +53,7 @@ pub struct CredentialRow {
     pub never_expires: bool,
     pub first_seen: NaiveDateTime,
     pub removed_at: Option<NaiveDateTime>,
+    pub secret_digest: Option<String>,
 }
 
 #[derive(Insertable, AsChangeset)]

@@ -76,7 +76,7 @@ diesel::table! {
         risk_band -> Nullable<Text>,
         risk_model -> Nullable<Text>,
         risk_explanation -> Nullable<Text>,
-        estate_facts -> Nullable<Text>,
+        max_tier -> Nullable<Text>,
     }
 }
 
@@ -107,6 +107,7 @@ diesel::table! {
         never_expires -> Bool,
         first_seen -> Timestamp,
         removed_at -> Nullable<Timestamp>,
+        secret_digest -> Nullable<Text>,
     }
 }
 

@@ -40,7 +40,6 @@ CREATE TABLE findings (
     UNIQUE (tenant_id, subject, rule_id)
 );
 CREATE INDEX findings_tenant_status ON findings (tenant_id, status, id);
-CREATE INDEX findings_app ON findings (app_id);
 
 ALTER TABLE tenants ADD COLUMN last_evaluated_at TIMESTAMP;
 
@@ -48,9 +47,12 @@ ALTER TABLE apps ADD COLUMN risk_score SMALLINT;
 ALTER TABLE apps ADD COLUMN risk_band TEXT;
 ALTER TABLE apps ADD COLUMN risk_model TEXT;
 ALTER TABLE apps ADD COLUMN risk_explanation TEXT;
--- The app's cross-app facts (secret digests, key fingerprints, vendor key, highest tier) that
--- reuse and vendor rules compare across tenants.
-ALTER TABLE apps ADD COLUMN estate_facts TEXT;
+-- The highest privilege tier of the app's permissions as last judged (T0..T3): vendor rules
+-- compare it across tenants without loading documents.
+ALTER TABLE apps ADD COLUMN max_tier TEXT;
+-- A keyed digest of a secret's value (never the value), for SECRET-010 across apps.
+ALTER TABLE credentials ADD COLUMN secret_digest TEXT;
+CREATE INDEX findings_app_status ON findings (app_id, status);
 
 ALTER TABLE grants ADD COLUMN principal_active BOOLEAN;
 

@@ -1,6 +1,7 @@
 DROP TABLE risk_snapshots;
 ALTER TABLE grants DROP COLUMN principal_active;
-ALTER TABLE apps DROP COLUMN estate_facts;
+ALTER TABLE credentials DROP COLUMN secret_digest;
+ALTER TABLE apps DROP COLUMN max_tier;
 ALTER TABLE apps DROP COLUMN risk_explanation;
 ALTER TABLE apps DROP COLUMN risk_model;
 ALTER TABLE apps DROP COLUMN risk_band;
