@@ -26,7 +26,7 @@ use crate::store::tenants::TenantRow;
 use crate::store::{Store, StoreError};
 
 /// Apps judged per page (and per transaction).
-const PAGE: i64 = 500;
+const PAGE: usize = 500;
 
 /// The rules configuration of one run.
 pub struct Judge<'a> {
@@ -88,15 +88,12 @@ pub fn evaluate_stored_tenant(
     };
     let (mut load, mut rules, mut write) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     let mut score_sum = 0u64;
-    let mut after = 0;
-    loop {
+    let all_ids = store.tenant_app_ids(tenant.id)?;
+    for ids in all_ids.chunks(PAGE) {
         let t = Instant::now();
-        let page = store.tenant_apps_page(tenant.id, after, PAGE)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let ids: Vec<i64> = page.iter().map(|a| a.id).collect();
+        let page = store.apps_by_ids(ids)?;
         let mut grants: HashMap<i64, Vec<Grant>> = HashMap::new();
-        for (app_id, g) in store.grants_of_apps(&ids)? {
+        for (app_id, g) in store.grants_of_apps(ids)? {
             grants.entry(app_id).or_default().push(g);
         }
         load += t.elapsed();
@@ -171,7 +168,7 @@ pub fn evaluate_stored_tenant(
             tenant_id: tenant.id,
             now,
             previous,
-            app_ids: &ids,
+            app_ids: ids,
             findings: &found,
             apps: &scores,
         })?;
@@ -336,8 +333,6 @@ fn new_finding(app_id: Option<i64>, f: &Finding, suppression_id: Option<i64>) ->
         title: f.rule.title.to_string(),
         evidence: serde_json::to_string(&connectors::model::canonicalize_value(f.evidence.clone()))
             .unwrap_or_default(),
-        remediation: f.rule.fix.to_string(),
-        refs: serde_json::to_string(&f.rule.references()).unwrap_or_default(),
         suppression_id,
     }
 }

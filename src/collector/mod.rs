@@ -199,12 +199,18 @@ pub async fn run_scan(
             .await
             .map_err(|e| StoreError::Spool(e.to_string()))?;
     for (name, result) in judged {
-        if let (Err(e), Some(r)) = (result, reports.iter_mut().find(|r| r.name == name)) {
-            tracing::error!(tenant = %name, error = %e, "evaluation failed; findings are from the previous evaluation");
-            r.status = ScanStatus::Partial;
-            r.error = Some(format!(
-                "inventory stored, but the rules could not be evaluated: {e}"
-            ));
+        let Some(r) = reports.iter_mut().find(|r| r.name == name) else {
+            continue;
+        };
+        match result {
+            Ok(evaluation) => r.evaluation = Some(evaluation),
+            Err(e) => {
+                tracing::error!(tenant = %name, error = %e, "evaluation failed; findings are from the previous evaluation");
+                r.status = ScanStatus::Partial;
+                r.error = Some(format!(
+                    "inventory stored, but the rules could not be evaluated: {e}"
+                ));
+            }
         }
     }
 

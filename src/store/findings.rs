@@ -88,9 +88,6 @@ pub struct NewFinding {
     pub title: String,
     /// Canonical JSON.
     pub evidence: String,
-    pub remediation: String,
-    /// JSON array of strings.
-    pub refs: String,
     pub suppression_id: Option<i64>,
 }
 
@@ -227,8 +224,6 @@ pub(crate) struct FindingInsert<'a> {
     severity_rank: i16,
     title: &'a str,
     evidence: &'a str,
-    remediation: &'a str,
-    refs: &'a str,
     status: &'static str,
     suppression_id: Option<i64>,
     first_seen: NaiveDateTime,
@@ -281,6 +276,18 @@ type GrantDbRow = (
 );
 
 impl Store {
+    /// The ids of a tenant's current apps, in order.
+    pub fn tenant_app_ids(&self, tenant_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.conn()?;
+        let ids = with_conn!(&mut conn, c => apps::table
+            .filter(apps::tenant_id.eq(tenant_id))
+            .filter(apps::removed_at.is_null())
+            .order(apps::id.asc())
+            .select(apps::id)
+            .load(c))?;
+        Ok(ids)
+    }
+
     /// Up to `limit` current apps of a tenant with id above `after_id`, in id order, with
     /// their current version documents.
     pub fn tenant_apps_page(
@@ -289,6 +296,19 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<StoredApp>, StoreError> {
+        let ids: Vec<i64> = self
+            .tenant_app_ids(tenant_id)?
+            .into_iter()
+            .filter(|&id| id > after_id)
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect();
+        self.apps_by_ids(&ids)
+    }
+
+    /// These current apps (by row id, as from [`Store::tenant_app_ids`]), with their current
+    /// version documents, in id order. Looked up by primary key, so paging a large tenant
+    /// costs each page only its own rows.
+    pub fn apps_by_ids(&self, ids: &[i64]) -> Result<Vec<StoredApp>, StoreError> {
         let mut conn = self.conn()?;
         let rows: Vec<AppPageRow> = with_conn!(&mut conn, c => apps::table
             .inner_join(
@@ -296,11 +316,9 @@ impl Store {
                     .eq(apps::id)
                     .and(app_versions::version.eq(apps::version))),
             )
-            .filter(apps::tenant_id.eq(tenant_id))
+            .filter(apps::id.eq_any(ids))
             .filter(apps::removed_at.is_null())
-            .filter(apps::id.gt(after_id))
             .order(apps::id.asc())
-            .limit(limit)
             .select((
                 apps::id,
                 apps::version,
@@ -620,8 +638,8 @@ pub(crate) trait WriteEval {
     fn write_end(&mut self, end: &TenantEvaluationEnd) -> QueryResult<EvaluationStats>;
 }
 
-/// Rows per multi-row INSERT (17 columns: far below both backends' bind limits).
-const INSERT_CHUNK: usize = 200;
+/// Rows per multi-row INSERT (13 columns: far below both backends' bind limits).
+const INSERT_CHUNK: usize = 500;
 
 macro_rules! write_eval_impl {
     ($conn:ty) => {
@@ -740,8 +758,6 @@ macro_rules! write_eval_impl {
                         findings::severity_rank.eq(f.severity_rank),
                         findings::title.eq(&f.title),
                         findings::evidence.eq(&f.evidence),
-                        findings::remediation.eq(&f.remediation),
-                        findings::refs.eq(&f.refs),
                         findings::status.eq(f.status()),
                         findings::suppression_id.eq(f.suppression_id),
                         findings::resolved_at.eq(None::<NaiveDateTime>),
@@ -837,8 +853,6 @@ fn diff<C: Diff>(
                 severity_rank: f.severity_rank,
                 title: &f.title,
                 evidence: &f.evidence,
-                remediation: &f.remediation,
-                refs: &f.refs,
                 status: f.status(),
                 suppression_id: f.suppression_id,
                 first_seen: now,

@@ -160,8 +160,6 @@ diesel::table! {
         severity_rank -> SmallInt,
         title -> Text,
         evidence -> Text,
-        remediation -> Text,
-        refs -> Text,
         status -> Text,
         suppression_id -> Nullable<BigInt>,
         first_seen -> Timestamp,

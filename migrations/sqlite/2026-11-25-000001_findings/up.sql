@@ -29,8 +29,6 @@ CREATE TABLE findings (
     severity_rank SMALLINT NOT NULL,
     title TEXT NOT NULL,
     evidence TEXT NOT NULL,
-    remediation TEXT NOT NULL,
-    refs TEXT NOT NULL,
     status TEXT NOT NULL,
     suppression_id BIGINT REFERENCES suppressions (id) ON DELETE SET NULL,
     first_seen TIMESTAMP NOT NULL,
