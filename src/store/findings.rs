@@ -482,19 +482,7 @@ impl Store {
         &self,
         page: &PageEvaluation<'_>,
     ) -> Result<EvaluationStats, StoreError> {
-        match &mut self.conn()? {
-            DbConn::Sqlite(c) => {
-                let _turn = self
-                    .sqlite_apply
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                Ok(c.immediate_transaction(|c| c.write_page(page))?)
-            }
-            DbConn::Postgres(c) => {
-                let c: &mut diesel::pg::PgConnection = c;
-                Ok(c.transaction(|c| c.write_page(page))?)
-            }
-        }
+        self.write_transaction(|w| w.write_page(page))
     }
 
     /// Finish a tenant's evaluation in one transaction (see [`TenantEvaluationEnd`]).
@@ -502,17 +490,25 @@ impl Store {
         &self,
         end: &TenantEvaluationEnd,
     ) -> Result<EvaluationStats, StoreError> {
+        self.write_transaction(|w| w.write_end(end))
+    }
+
+    /// Run `f` in one write transaction (on SQLite, in turn with the other writers).
+    fn write_transaction<T>(
+        &self,
+        f: impl Fn(&mut dyn WriteEval) -> QueryResult<T>,
+    ) -> Result<T, StoreError> {
         match &mut self.conn()? {
             DbConn::Sqlite(c) => {
                 let _turn = self
                     .sqlite_apply
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
-                Ok(c.immediate_transaction(|c| c.write_end(end))?)
+                Ok(c.immediate_transaction(|c| f(c))?)
             }
             DbConn::Postgres(c) => {
                 let c: &mut diesel::pg::PgConnection = c;
-                Ok(c.transaction(|c| c.write_end(end))?)
+                Ok(c.transaction(|c| f(c))?)
             }
         }
     }
