@@ -141,7 +141,7 @@ pub fn parse_connected_app(value: &Value) -> Result<OAuthApp, ConnectorError> {
     }
     let callbacks: Vec<&str> = str_at(oauth, "callbackUrl")
         .map(|s| {
-            s.split(['\n', '\r', ','])
+            s.split(['\n', '\r'])
                 .map(str::trim)
                 .filter(|u| !u.is_empty())
                 .collect()
