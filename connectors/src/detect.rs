@@ -320,6 +320,7 @@ pub fn read_document(
     if let Some(other) = detected.filter(|d| *d != format)
         && inv.apps.is_empty()
         && inv.grants.is_empty()
+        && inv.policies.is_empty()
     {
         return Err(ConnectorError::malformed(format!(
             "no {format} apps in the document, which looks like {other}"
