@@ -1,13 +1,14 @@
 //! Salesforce (Metadata API connected apps, SOQL on `ConnectedApplication` and `OauthToken`).
 //!
 //! `parse` recognises the object kinds and maps Metadata API connected apps, `policy` their token
-//! and IP policy, `records` the `ConnectedApplication` and `OauthToken` rows. [`read_document`]
-//! reads one saved
-//! response: a SOQL page (`{"totalSize", "done", "records": [...]}`), the same wrapped by the
-//! Salesforce CLI (`sf data query --json`: `{"status": 0, "result": {...}}`), Metadata API
-//! `ConnectedApp` objects as JSON (one, or an array), or a JSON array of records. Users'
-//! `OauthToken` rows become grants, and apps known only from them become apps of their own; the
-//! `ConnectedAppSettings` metadata singleton becomes the org's tenant policy.
+//! and IP policy, `records` the `ConnectedApplication` and `OauthToken` rows.
+//!
+//! [`read_document`] reads one saved response: a SOQL page (`{"totalSize", "done", "records":
+//! [...]}`), the same wrapped by the Salesforce CLI (`sf data query --json`: `{"status": 0,
+//! "result": {...}}`), Metadata API `ConnectedApp` objects as JSON (one, or an array), or a JSON
+//! array of records. Users' `OauthToken` rows become grants, and apps known only from them
+//! become apps of their own; the `ConnectedAppSettings` metadata singleton becomes the org's
+//! tenant policy.
 
 pub mod parse;
 pub mod policy;
