@@ -311,7 +311,10 @@ pub fn read_document(
             _ => String::new(),
         };
         ConnectorError {
-            message: format!("{format} document: {}{hint}", e.message),
+            message: crate::redact::bound_str(
+                &format!("{format} document: {}{hint}", e.message),
+                crate::parse_util::MAX_MESSAGE,
+            ),
             ..e
         }
     })?;
