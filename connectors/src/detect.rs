@@ -161,9 +161,20 @@ fn detect_page(v: &Value) -> Option<Format> {
     if array(v, "grants").is_some() || array(v, "client_grants").is_some() {
         return Some(Format::Auth0);
     }
-    ["value", "clients"]
+    if let Some(found) = ["value", "clients"]
         .iter()
         .find_map(|k| array(v, k).and_then(detect_items))
+    {
+        return Some(found);
+    }
+    // Empty pages still say whose they are.
+    if array(v, "value").is_some() && has("@odata.context") {
+        Some(Format::Entra)
+    } else if array(v, "clients").is_some() && has("total") && has("limit") {
+        Some(Format::Auth0)
+    } else {
+        None
+    }
 }
 
 /// A single object, by the fields only one provider's objects carry. The order matters where
@@ -294,15 +305,25 @@ pub fn read_document(
         Format::Keycloak => crate::keycloak::read_document(value),
         Format::Rfc7591 => crate::rfc7591::read_document(value),
     }
-    .map_err(|e| ConnectorError {
-        message: format!("{} document: {}", format, e.message),
-        ..e
+    .map_err(|e| {
+        let hint = match detected {
+            Some(other) if other != format => format!(" (the document looks like {other})"),
+            _ => String::new(),
+        };
+        ConnectorError {
+            message: crate::redact::bound_str(
+                &format!("{format} document: {}{hint}", e.message),
+                crate::parse_util::MAX_MESSAGE,
+            ),
+            ..e
+        }
     })?;
     // A format named by the caller that finds nothing in a document another format recognises
     // is almost certainly the wrong one: say so rather than report an empty inventory.
     if let Some(other) = detected.filter(|d| *d != format)
         && inv.apps.is_empty()
         && inv.grants.is_empty()
+        && inv.policies.is_empty()
     {
         return Err(ConnectorError::malformed(format!(
             "no {format} apps in the document, which looks like {other}"

@@ -263,10 +263,14 @@ pub(crate) fn document_items<'a>(value: &'a Value, page_keys: &[&str]) -> Vec<(S
     }
 }
 
-/// An error mapper that says which item of a document an error is about.
+/// Longest error message kept, in bytes: parse errors quote the provider's values.
+pub(crate) const MAX_MESSAGE: usize = 1024;
+
+/// An error mapper that says which item of a document an error is about (and bounds the
+/// message, which may quote attacker-controlled values).
 pub(crate) fn in_item(label: &str) -> impl Fn(ConnectorError) -> ConnectorError + '_ {
     move |e| ConnectorError {
-        message: format!("{label}: {}", e.message),
+        message: bound_str(&format!("{label}: {}", e.message), MAX_MESSAGE),
         ..e
     }
 }
@@ -335,5 +339,7 @@ mod tests {
         assert_eq!(document_items(&json!([{"a": 1}]), &["clients"])[0].0, "[0]");
         assert_eq!(document_items(&json!({"a": 1}), &["clients"]).len(), 1);
         assert!(document_items(&json!("x"), &["clients"]).is_empty());
+        let long = in_item("[0]")(ConnectorError::malformed("x".repeat(5000)));
+        assert!(long.message.len() < MAX_MESSAGE + 40 && long.message.starts_with("[0]: x"));
     }
 }

@@ -247,7 +247,7 @@ fn redact(value: Value) -> Value {
                 };
                 let secret =
                     is_secret_key(&k) || (jwk && JWK_PRIVATE_MEMBERS.contains(&k.as_str()));
-                let v = if secret && !v.is_null() && !v.is_object() && !v.is_array() {
+                let v = if secret && !is_flag_or_container(&v) {
                     Value::String(REDACTED.to_string())
                 } else {
                     redact(v)
@@ -332,6 +332,16 @@ fn cut_at(s: &str, end: usize) -> String {
     format!("{}…[{} bytes cut]", &s[..end], s.len() - end)
 }
 
+/// Values that cannot be a secret however their key reads (`"use_refresh_token": "false"`):
+/// null, booleans and the strings `true` / `false`, and containers (redacted item by item).
+fn is_flag_or_container(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Object(_) | Value::Array(_) => true,
+        Value::String(s) => s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"),
+        Value::Number(_) => false,
+    }
+}
+
 /// JWK members holding private (RSA, EC, OKP) or symmetric (`k`) key material (RFC 7518 §6).
 const JWK_PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
@@ -404,6 +414,8 @@ mod tests {
             "DeleteToken": "sfdc-delete",
             "pem": "-----BEGIN RSA PRIVATE KEY-----abc",
             "token_type": "bot",
+            "client_credentials.use_refresh_token": "false",
+            "refresh_token": true,
             "dpop_bound_access_tokens": true,
             "jwks": {"keys": [{"kty": "RSA", "kid": "k1", "n": "modulus", "e": "AQAB", "d": "private-exponent", "p": "prime-p"}]},
             "other": {"d": "kept outside a JWK"}
@@ -420,6 +432,8 @@ mod tests {
             assert!(!s.contains(secret), "{secret} in {s}");
         }
         assert_eq!(v["token_type"], "bot");
+        assert_eq!(v["client_credentials.use_refresh_token"], "false");
+        assert_eq!(v["refresh_token"], true);
         assert_eq!(v["dpop_bound_access_tokens"], true);
         assert_eq!(v["jwks"]["keys"][0]["n"], "modulus");
         assert_eq!(v["other"]["d"], "kept outside a JWK");

@@ -36,11 +36,19 @@ struct Client {
     callbacks: Vec<String>,
     grant_types: Option<Vec<String>>,
     refresh_token: Option<RefreshToken>,
+    jwt_configuration: Option<JwtConfiguration>,
     /// Present only with `read:client_keys`; its value is digested, never kept.
     client_secret: Option<String>,
     require_proof_of_possession: Option<bool>,
     external_client_id: Option<String>,
     external_metadata_created_by: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct JwtConfiguration {
+    /// `RS256` (the tenant's key) or `HS256` (the client secret).
+    alg: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -184,14 +192,25 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
     );
 
     let method = app.token_endpoint_auth_method.as_deref();
-    let uses_secret = matches!(method, Some("client_secret_post" | "client_secret_basic"));
-    if uses_secret || (c.client_secret.is_some() && method.is_none() && key_methods.is_empty()) {
+    let authenticates = matches!(method, Some("client_secret_post" | "client_secret_basic"))
+        || (c.client_secret.is_some() && method.is_none() && key_methods.is_empty());
+    // HS256 ID tokens are signed with the client secret, so a client that accepts them holds
+    // the secret whatever its token endpoint authentication.
+    let signs_id_tokens =
+        c.jwt_configuration.as_ref().and_then(|j| j.alg.as_deref()) == Some("HS256");
+    if authenticates || signs_id_tokens {
         app.credentials
             .push(secret_credential(PROVIDER, &id, c.client_secret.as_deref()));
         app.note_unknown(
             "credentials",
             "Auth0 client secrets carry no creation or expiry dates",
         );
+        if signs_id_tokens && !authenticates {
+            app.note_inferred(
+                "credentials",
+                "jwt_configuration.alg HS256: ID tokens are signed with the client secret, so the client holds it",
+            );
+        }
     } else if c.client_secret.is_some() {
         app.note_inferred(
             "credentials",

@@ -103,7 +103,7 @@ fn a_native_app_with_a_secret_is_public_with_ropc_and_never_expiring_refresh_tok
 }
 
 #[test]
-fn an_spa_with_implicit_and_wildcard_callbacks_has_no_credentials() {
+fn an_spa_with_implicit_wildcard_callbacks_and_hs256_id_tokens_holds_the_secret() {
     let inv = clients();
     let spa = by_name(&inv.apps, "Marketing Site");
     assert_eq!(
@@ -111,7 +111,13 @@ fn an_spa_with_implicit_and_wildcard_callbacks_has_no_credentials() {
         (ClientType::Public, AppKind::Spa)
     );
     assert!(spa.grant_types.contains(&GrantType::Implicit));
-    assert!(spa.credentials.is_empty());
+    assert_eq!(
+        spa.credentials.len(),
+        1,
+        "HS256 ID tokens are signed with the secret"
+    );
+    assert_eq!(spa.credentials[0].kind, CredentialKind::Secret);
+    assert!(has_note(spa, "credentials", NoteKind::Inferred));
     assert!(
         spa.redirect_uris
             .iter()

@@ -206,6 +206,11 @@ fn the_wrong_named_format_says_what_the_document_looks_like() {
     )
     .unwrap_err();
     assert!(e.message.starts_with("auth0 document: clients[0]:"), "{e}");
+    let e = parse_document(Some(Format::Auth0), &fixture("slack/manifest-pkce.json")).unwrap_err();
+    assert!(
+        e.message.ends_with("(the document looks like slack)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -267,6 +272,41 @@ fn shared_field_names_do_not_confuse_the_detector() {
         detect(&json!({"label": "l", "_links": {}})),
         Some(Format::Okta)
     );
+}
+
+#[test]
+fn empty_pages_are_recognised_by_their_envelope() {
+    let pages = [
+        (
+            json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications", "value": []}),
+            Format::Entra,
+        ),
+        (
+            json!({"total": 0, "start": 0, "limit": 50, "clients": []}),
+            Format::Auth0,
+        ),
+        (
+            json!({"ok": true, "approved_apps": [], "response_metadata": {"next_cursor": ""}}),
+            Format::Slack,
+        ),
+        (
+            json!({"totalSize": 0, "done": true, "records": []}),
+            Format::Salesforce,
+        ),
+        (
+            json!({"total_count": 0, "installations": []}),
+            Format::Github,
+        ),
+        (
+            json!({"kind": "admin#directory#tokenList", "etag": "x", "items": []}),
+            Format::Google,
+        ),
+        (json!({"realm": "demo", "clients": []}), Format::Keycloak),
+    ];
+    for (page, format) in pages {
+        let (found, apps) = parse_document(None, &page).unwrap();
+        assert_eq!((found, apps.len()), (format, 0), "{page}");
+    }
 }
 
 #[test]

@@ -50,18 +50,21 @@ fn member_token_app(id: &str, name: String, login: Option<&str>) -> OAuthApp {
     app
 }
 
-/// Whether a credential authorization is a token (not an SSH key).
-fn is_token(credential_type: &str) -> bool {
-    let t = credential_type.to_ascii_lowercase();
-    t.contains("token") && !t.contains("ssh")
+/// Whether a credential authorization is a personal access token: the only token type GitHub
+/// documents there (the other is `SSH key`; whether OAuth app tokens appear is open,
+/// CONNECTORS.md §10 item 5, and one would not say which app it belongs to).
+fn is_personal_access_token(credential_type: &str) -> bool {
+    credential_type
+        .to_ascii_lowercase()
+        .contains("personal access token")
 }
 
-/// The app a credential authorization stands for; `None` for SSH keys and other non-token
-/// credentials. Only personal access tokens are documented here (CONNECTORS.md §10 item 5).
+/// The app a credential authorization stands for; `None` for SSH keys and any other credential
+/// that is not a personal access token.
 pub fn credential_authorization_app(v: &Value) -> Option<OAuthApp> {
     let id = v.get("credential_id").map(|c| short(&c.to_string()))?;
     let kind = str_at(v, "credential_type").unwrap_or("");
-    if !is_token(kind) {
+    if !is_personal_access_token(kind) {
         return None;
     }
     let login = str_at(v, "login");

@@ -18,7 +18,6 @@ use crate::model::{
 };
 use crate::parse_util::{
     MAX_ITEMS, add_redirects, epoch, host_of, key_credential, scope_list, secret_credential, short,
-    text,
 };
 use crate::redact::evidence;
 
@@ -42,7 +41,6 @@ struct Metadata {
     scope: Option<String>,
     contacts: Vec<String>,
     software_id: Option<String>,
-    software_version: Option<String>,
     jwks_uri: Option<String>,
     jwks: Option<Jwks>,
     tls_client_auth_subject_dn: Option<String>,
@@ -91,10 +89,6 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
         );
     }
     app.created_at = m.client_id_issued_at.and_then(epoch);
-    app.description = m
-        .software_version
-        .as_deref()
-        .map(|v| text(&format!("software version {v}")));
     app.publisher.domain = m.client_uri.as_deref().and_then(host_of);
     app.owners = m
         .contacts

@@ -1,10 +1,14 @@
 //! Salesforce (Metadata API connected apps, SOQL on `ConnectedApplication` and `OauthToken`).
 //!
-//! `parse` maps the three object kinds to the model. [`read_document`] reads one saved
-//! response: a SOQL page (`{"totalSize", "done", "records": [...]}`), the same wrapped by the
-//! Salesforce CLI (`sf data query --json`: `{"status": 0, "result": {...}}`), Metadata API
-//! `ConnectedApp` objects as JSON (one, or an array), or a JSON array of records. Users'
-//! `OauthToken` rows become grants, and apps known only from them become apps of their own.
+//! `parse` recognises the object kinds and maps Metadata API connected apps, `policy` their token
+//! and IP policy, `records` the `ConnectedApplication` and `OauthToken` rows.
+//!
+//! [`read_document`] reads one saved response: a SOQL page (`{"totalSize", "done", "records":
+//! [...]}`), the same wrapped by the Salesforce CLI (`sf data query --json`: `{"status": 0,
+//! "result": {...}}`), Metadata API `ConnectedApp` objects as JSON (one, or an array), or a JSON
+//! array of records. Users' `OauthToken` rows become grants, and apps known only from them
+//! become apps of their own; the `ConnectedAppSettings` metadata singleton becomes the org's
+//! tenant policy.
 
 pub mod parse;
 pub mod policy;
@@ -39,6 +43,7 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
                     tokens.entry(key).or_default().push(item);
                 }
             }
+            Some(Kind::ConnectedAppSettings) => inv.policies.push(parse::tenant_policy(item)),
             Some(_) => inv.apps.extend(parse::parse_app(item).map_err(&at)?),
             None => {
                 return Err(at(ConnectorError::malformed(

@@ -13,7 +13,7 @@ use crate::Provider;
 use crate::error::ConnectorError;
 use crate::model::{
     AppKind, ClientType, Credential, CredentialKind, GrantType, OAuthApp, Ownership, PkcePolicy,
-    PkceStatus,
+    PkceStatus, TenantPolicy,
 };
 use crate::parse_util::{
     add_redirects, flag, host_of, secret_credential, short, str_at, strings, text,
@@ -31,6 +31,8 @@ pub enum Kind {
     ConnectedApplication,
     /// An `OauthToken` row.
     OauthToken,
+    /// The Metadata API singleton `ConnectedAppSettings` (org-wide API Access Control).
+    ConnectedAppSettings,
 }
 
 /// Classify a Salesforce object; `None` when it is none of the kinds we read.
@@ -42,6 +44,9 @@ pub fn kind_of(v: &Value) -> Option<Kind> {
         _ => {}
     }
     let has = |k: &str| v.get(k).is_some();
+    if has("enableAdminApprovedAppsOnly") {
+        return Some(Kind::ConnectedAppSettings);
+    }
     if has("oauthConfig") || (has("fullName") && (has("label") || has("contactEmail"))) {
         Some(Kind::ConnectedApp)
     } else if has("AppName") && (has("UserId") || has("AppMenuItemId")) {
@@ -61,7 +66,7 @@ pub fn parse_app(value: &Value) -> Result<Option<OAuthApp>, ConnectorError> {
         Some(Kind::ConnectedApplication) => {
             super::records::parse_connected_application(value).map(Some)
         }
-        Some(Kind::OauthToken) | None => Ok(None),
+        Some(Kind::OauthToken | Kind::ConnectedAppSettings) | None => Ok(None),
     }
 }
 
@@ -141,7 +146,7 @@ pub fn parse_connected_app(value: &Value) -> Result<OAuthApp, ConnectorError> {
     }
     let callbacks: Vec<&str> = str_at(oauth, "callbackUrl")
         .map(|s| {
-            s.split(['\n', '\r', ','])
+            s.split(['\n', '\r'])
                 .map(str::trim)
                 .filter(|u| !u.is_empty())
                 .collect()
@@ -258,4 +263,15 @@ fn grant_types(app: &mut OAuthApp, oauth: &Value, has_callbacks: bool, offline: 
         "grant_types",
         "the user-agent (implicit) and username-password flows are allowed or blocked org-wide, not per connected app",
     );
+}
+
+/// The org-wide API Access Control from `ConnectedAppSettings`: with
+/// `enableAdminApprovedAppsOnly`, users can authorize only connected apps an administrator
+/// installed and approved (TENANT-002).
+pub fn tenant_policy(value: &Value) -> TenantPolicy {
+    TenantPolicy {
+        third_party_apps_restricted: flag(value.get("enableAdminApprovedAppsOnly")),
+        raw: evidence(value.clone()),
+        ..TenantPolicy::default()
+    }
 }

@@ -247,3 +247,16 @@ fn an_unknown_record_is_malformed_and_named() {
     assert_eq!(e.kind, crate::ErrorKind::Malformed);
     assert!(e.message.starts_with("records[0]:"), "{e}");
 }
+
+#[test]
+fn connected_app_settings_are_the_orgs_api_access_control() {
+    let doc = serde_json::json!({"fullName": "ConnectedApp", "enableAdminApprovedAppsOnly": "true", "enableAdminApprovedAppsOnlyForExternalUser": "false"});
+    let inv = read_document(&doc).unwrap();
+    assert!(inv.apps.is_empty());
+    assert_eq!(inv.policies.len(), 1);
+    assert_eq!(inv.policies[0].third_party_apps_restricted, Some(true));
+    assert_eq!(
+        crate::detect::detect(&doc),
+        Some(crate::detect::Format::Salesforce)
+    );
+}
