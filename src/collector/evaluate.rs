@@ -224,16 +224,6 @@ fn band_index(b: Band) -> usize {
     }
 }
 
-fn tier_from_str(s: &str) -> Option<Tier> {
-    match s {
-        "T0" => Some(Tier::T0),
-        "T1" => Some(Tier::T1),
-        "T2" => Some(Tier::T2),
-        "T3" => Some(Tier::T3),
-        _ => None,
-    }
-}
-
 /// The estate from the stored rows of every tenant, without loading app documents: key
 /// credentials and secret digests as stored by the collection, and vendors as last judged (an
 /// app's tier comes from its grants, so a tier that changes in this scan shows in the estate
@@ -268,7 +258,7 @@ fn build_estate(store: &Store) -> Result<Estate, StoreError> {
         };
         let facts = EstateFacts {
             vendor: crate::rules::context::publisher_key(&app),
-            max_tier: row.max_tier.as_deref().and_then(tier_from_str),
+            max_tier: row.max_tier.as_deref().and_then(Tier::parse),
             ..EstateFacts::default()
         };
         b.add(&row.tenant, provider, &row.external_id, &row.name, &facts);

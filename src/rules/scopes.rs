@@ -43,6 +43,17 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// `T0` … `T3`, as [`Tier::as_str`] writes them.
+    pub fn parse(s: &str) -> Option<Tier> {
+        match s {
+            "T0" => Some(Tier::T0),
+            "T1" => Some(Tier::T1),
+            "T2" => Some(Tier::T2),
+            "T3" => Some(Tier::T3),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::T0 => "T0",
@@ -402,13 +413,10 @@ fn parse_row(
     if with_key(provider, body, |k| k.is_empty()) {
         return Err(format!("`{scope}` is empty once normalized"));
     }
-    let tier = match tier {
-        "T0" => Some(Tier::T0),
-        "T1" => Some(Tier::T1),
-        "T2" => Some(Tier::T2),
-        "T3" => Some(Tier::T3),
-        "-" => None,
-        other => return Err(format!("tier `{other}` is not T0, T1, T2, T3 or -")),
+    let tier = match (tier, Tier::parse(tier)) {
+        ("-", _) => None,
+        (_, Some(t)) => Some(t),
+        (other, None) => return Err(format!("tier `{other}` is not T0, T1, T2, T3 or -")),
     };
     let (mut offline, mut catch_all) = (false, false);
     if flags != "-" {
