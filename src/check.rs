@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::rules::context::{EstateBuilder, EstateFacts, TenantContext};
 use crate::rules::score::{self, Impact, RiskScore};
 use crate::rules::watchlist::Watchlist;
-use crate::rules::{AppContext, Finding, Settings, Severity, evaluate_app};
+use crate::rules::{AppContext, Finding, Privilege, Settings, Severity, evaluate_app};
 
 /// Largest input file read, in bytes.
 const MAX_FILE: u64 = 256 * 1024 * 1024;
@@ -113,7 +113,7 @@ pub fn check(
     for (i, input) in inputs.iter().enumerate() {
         let tenant = input.path.display().to_string();
         for app in &input.apps {
-            let facts = EstateFacts::of(app, &privilege(app, grants_of(i, app), settings, now));
+            let facts = EstateFacts::of(app, &Privilege::of(app, grants_of(i, app), now));
             estate.add(&tenant, app.provider, &app.external_id, &app.name, &facts);
         }
     }
@@ -152,27 +152,6 @@ pub fn check(
         }
     }
     out
-}
-
-fn privilege(
-    app: &OAuthApp,
-    grants: Option<&[Grant]>,
-    settings: &Settings,
-    now: DateTime<Utc>,
-) -> crate::rules::Privilege {
-    let estate = crate::rules::Estate::default();
-    let watchlist = Watchlist::default();
-    let ctx = TenantContext {
-        name: "",
-        provider: app.provider,
-        policy: None,
-        now,
-        settings,
-        estate: &estate,
-        watchlist: &watchlist,
-        resolver: None,
-    };
-    AppContext::new(&ctx, app, grants, None).privilege
 }
 
 /// Whether any finding is at or above `fail_on`.

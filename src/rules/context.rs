@@ -80,7 +80,7 @@ impl<'a> AppContext<'a> {
         grants: Option<&'a [Grant]>,
         previous: Option<&'a OAuthApp>,
     ) -> Self {
-        let privilege = Privilege::of(app, grants, tenant.now, tenant.thresholds());
+        let privilege = Privilege::of(app, grants, tenant.now);
         AppContext {
             tenant,
             app,
@@ -204,12 +204,9 @@ pub struct Privilege {
 }
 
 impl Privilege {
-    fn of(
-        app: &OAuthApp,
-        grants: Option<&[Grant]>,
-        now: DateTime<Utc>,
-        _th: &Thresholds,
-    ) -> Privilege {
+    /// What `app` can reach: from its grants active at `now`, or from its requested scopes
+    /// when grants were not collected (`None`).
+    pub fn of(app: &OAuthApp, grants: Option<&[Grant]>, now: DateTime<Utc>) -> Privilege {
         // Apps hold a handful of distinct permissions: a vector searched linearly beats a
         // hash map here (this runs once per app, on the catalog's hot path).
         let mut scopes: Vec<ScopeUse> = Vec::new();
