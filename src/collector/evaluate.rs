@@ -96,6 +96,14 @@ pub fn evaluate_stored_tenant(
         for (app_id, g) in store.grants_of_apps(ids)? {
             grants.entry(app_id).or_default().push(g);
         }
+
+        // SCOPE-007 compares with the version before this scan's, when this scan made one.
+        let wanted: Vec<(i64, i32)> = page
+            .iter()
+            .filter(|a| a.version_scan_id == scan_id && a.version > 1)
+            .map(|a| (a.id, a.version - 1))
+            .collect();
+        let previous_versions = store.app_versions(&wanted)?;
         load += t.elapsed();
 
         let t = Instant::now();
@@ -106,17 +114,11 @@ pub fn evaluate_stored_tenant(
             for g in &mut app_grants {
                 g.app_external_id.clone_from(&stored.app.external_id);
             }
-            // SCOPE-007 compares with the version before this scan's, when this scan made one.
-            let previous_version = if stored.version_scan_id == scan_id && stored.version > 1 {
-                store.app_version(stored.id, stored.version - 1)?
-            } else {
-                None
-            };
             let actx = AppContext::new(
                 &ctx,
                 &stored.app,
                 Some(&app_grants),
-                previous_version.as_ref(),
+                previous_versions.get(&stored.id),
             );
             let findings = apply_suppressions(
                 judge.suppressions,

@@ -351,20 +351,32 @@ impl Store {
             .collect()
     }
 
-    /// The document of one stored version of an app.
-    pub fn app_version(&self, app_id: i64, version: i32) -> Result<Option<OAuthApp>, StoreError> {
+    /// Stored versions of apps, by `(app_id, version)` pairs, in one query; pairs with no
+    /// stored version are absent from the result.
+    pub fn app_versions(
+        &self,
+        wanted: &[(i64, i32)],
+    ) -> Result<HashMap<i64, OAuthApp>, StoreError> {
+        let mut out = HashMap::new();
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<i64> = wanted.iter().map(|w| w.0).collect();
         let mut conn = self.conn()?;
-        let doc: Option<String> = with_conn!(&mut conn, c => app_versions::table
-            .filter(app_versions::app_id.eq(app_id))
-            .filter(app_versions::version.eq(version))
-            .select(app_versions::document)
-            .first(c)
-            .optional())?;
-        doc.map(|d| {
-            serde_json::from_str(&d)
-                .map_err(|e| StoreError::Corrupt(format!("app {app_id} version {version}: {e}")))
-        })
-        .transpose()
+        let rows: Vec<(i64, i32, String)> = with_conn!(&mut conn, c => app_versions::table
+            .filter(app_versions::app_id.eq_any(&ids))
+            .filter(app_versions::version.eq_any(wanted.iter().map(|w| w.1).collect::<Vec<_>>()))
+            .select((app_versions::app_id, app_versions::version, app_versions::document))
+            .load(c))?;
+        for (app_id, version, doc) in rows {
+            if !wanted.contains(&(app_id, version)) {
+                continue;
+            }
+            let app = serde_json::from_str(&doc)
+                .map_err(|e| StoreError::Corrupt(format!("app {app_id} version {version}: {e}")))?;
+            out.insert(app_id, app);
+        }
+        Ok(out)
     }
 
     /// The current grants of these apps, as `(app_id, grant)`; `app_external_id` is left empty
