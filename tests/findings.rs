@@ -38,7 +38,9 @@ fn of<'a>(states: &'a [FindingState], subject: &str, rule: &str) -> Option<&'a F
 
 fn app_subject(store: &Store, name: &str) -> String {
     let tenant = store.tenant_by_name("contoso").unwrap().unwrap();
-    let apps = store.tenant_apps_page(tenant.id, 0, 1000).unwrap();
+    let apps = store
+        .apps_by_ids(&store.tenant_app_ids(tenant.id).unwrap())
+        .unwrap();
     let app = apps.iter().find(|a| a.app.name == name).unwrap();
     format!("app:{}", app.id)
 }
@@ -81,7 +83,9 @@ fn findings_open_stay_quiet_suppress_reopen_and_resolve() {
         let extra = of(&first, &mobile, "GRANT-006").expect("GRANT-006 stored");
         assert_eq!(extra.status, "open");
         let tenant = store.tenant_by_name("contoso").unwrap().unwrap();
-        let apps = store.tenant_apps_page(tenant.id, 0, 1000).unwrap();
+        let apps = store
+            .apps_by_ids(&store.tenant_app_ids(tenant.id).unwrap())
+            .unwrap();
         assert!(
             apps.iter().all(|a| a.risk_score.is_some()),
             "every app is scored"

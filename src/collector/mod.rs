@@ -205,6 +205,8 @@ pub async fn run_scan(
         match result {
             Ok(evaluation) => r.evaluation = Some(evaluation),
             Err(e) => {
+                // Stored documents are provider data, and a parse error may quote them.
+                let e = tenant::error_text(&e.to_string());
                 tracing::error!(tenant = %name, error = %e, "evaluation failed; findings are from the previous evaluation");
                 r.status = ScanStatus::Partial;
                 r.error = Some(format!(

@@ -251,7 +251,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Error text as stored and logged: provider data can reach it (serde quotes the values it
 /// rejects), so control characters go and the length is bounded.
-fn error_text(message: &str) -> String {
+pub(crate) fn error_text(message: &str) -> String {
     let clean: String = message
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

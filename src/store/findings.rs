@@ -288,23 +288,6 @@ impl Store {
         Ok(ids)
     }
 
-    /// Up to `limit` current apps of a tenant with id above `after_id`, in id order, with
-    /// their current version documents.
-    pub fn tenant_apps_page(
-        &self,
-        tenant_id: i64,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredApp>, StoreError> {
-        let ids: Vec<i64> = self
-            .tenant_app_ids(tenant_id)?
-            .into_iter()
-            .filter(|&id| id > after_id)
-            .take(usize::try_from(limit).unwrap_or(0))
-            .collect();
-        self.apps_by_ids(&ids)
-    }
-
     /// These current apps (by row id, as from [`Store::tenant_app_ids`]), with their current
     /// version documents, in id order. Looked up by primary key, so paging a large tenant
     /// costs each page only its own rows.
