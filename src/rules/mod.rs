@@ -304,8 +304,6 @@ fn finding(rule: &'static Rule, hit: Hit, settings: &Settings) -> Finding {
 }
 
 #[cfg(test)]
-mod kit;
-#[cfg(test)]
 mod testkit;
 #[cfg(test)]
 mod tests;

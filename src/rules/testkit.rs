@@ -1,26 +1,29 @@
 //! Test helpers: build apps and contexts by hand and run the catalog over them.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use connectors::Provider;
 use connectors::model::{
-    AppKind, ClientType, ConsentType, Grant, GrantKind, GrantType, OAuthApp, Ownership, Principal,
-    RedirectKind, RedirectUri, TenantPolicy,
+    AppKind, ClientType, ConsentType, Credential, CredentialKind, Grant, GrantKind, GrantType,
+    OAuthApp, Ownership, Principal, RedirectKind, RedirectUri, TenantPolicy,
 };
 
 use super::context::{Estate, TenantContext};
 use super::settings::Settings;
 use super::watchlist::Watchlist;
-use super::{AppContext, Finding, evaluate_app, evaluate_tenant};
+use super::{AppContext, Check, Finding, Hit, evaluate_app, evaluate_tenant};
+
+/// The tenant every test app lives in.
+pub const TENANT: &str = "t";
 
 /// The fixed "now" of rule tests.
 pub fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0)
+    Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0)
         .single()
         .unwrap_or_default()
 }
 
-pub fn days_ago(days: i64) -> DateTime<Utc> {
-    now() - chrono::Duration::days(days)
+pub fn days_ago(n: i64) -> DateTime<Utc> {
+    days(-n)
 }
 
 /// A confidential web app using the code flow, first party, nothing else known.
@@ -106,7 +109,7 @@ impl Default for Env {
 impl Env {
     pub fn tenant(&self) -> TenantContext<'_> {
         TenantContext {
-            name: "t",
+            name: TENANT,
             provider: self.provider,
             policy: self.policy.as_ref(),
             now: now(),
@@ -149,4 +152,81 @@ pub fn finding(app: &OAuthApp, grants: &[Grant], rule: &str) -> Option<Finding> 
         .run(app, Some(grants))
         .into_iter()
         .find(|f| f.rule.id == rule)
+}
+
+/// `now` shifted by whole days (negative for the past).
+pub fn days(n: i64) -> DateTime<Utc> {
+    now() + TimeDelta::days(n)
+}
+
+/// A bare app of `provider` with external id `app-1`.
+pub fn app(provider: Provider) -> OAuthApp {
+    OAuthApp::new(provider, "app-1", "Payroll sync")
+}
+
+/// A credential with the given dates and a fingerprint from its key id.
+pub fn cred(
+    kind: CredentialKind,
+    key_id: &str,
+    created: Option<DateTime<Utc>>,
+    expires: Option<DateTime<Utc>>,
+) -> Credential {
+    Credential {
+        kind,
+        key_id: Some(key_id.to_string()),
+        hint: None,
+        display_name: None,
+        created_at: created,
+        expires_at: expires,
+        never_expires: false,
+        fingerprint: Credential::fingerprint_of(&[key_id]),
+        secret_digest: None,
+    }
+}
+
+/// Run catalog rule `id` on `app` in tenant [`TENANT`], without grants, with an empty estate.
+pub fn run(id: &str, app: &OAuthApp) -> Option<Hit> {
+    run_in(id, app, &[], &Estate::default(), |_| {})
+}
+
+/// Run catalog rule `id` on `app` with `grants` and `estate`; `edit` may adjust the context
+/// (its privilege, say) before the check runs.
+pub fn run_in(
+    id: &str,
+    app: &OAuthApp,
+    grants: &[Grant],
+    estate: &Estate,
+    edit: impl FnOnce(&mut AppContext<'_>),
+) -> Option<Hit> {
+    let rule = super::rule(id).unwrap_or_else(|| panic!("{id} is not in the catalog"));
+    let Check::App(check) = rule.check else {
+        panic!("{id} is a tenant rule");
+    };
+    with_ctx(app, grants, estate, |ctx| {
+        edit(ctx);
+        check(ctx)
+    })
+}
+
+/// Call `f` with the context of `app` in tenant [`TENANT`] at [`now`], default settings.
+pub fn with_ctx<R>(
+    app: &OAuthApp,
+    grants: &[Grant],
+    estate: &Estate,
+    f: impl FnOnce(&mut AppContext<'_>) -> R,
+) -> R {
+    let settings = Settings::default();
+    let watchlist = Watchlist::builtin();
+    let tenant = TenantContext {
+        name: TENANT,
+        provider: app.provider,
+        policy: None,
+        now: now(),
+        settings: &settings,
+        estate,
+        watchlist: &watchlist,
+        resolver: None,
+    };
+    let mut ctx = AppContext::new(&tenant, app, Some(grants), None);
+    f(&mut ctx)
 }

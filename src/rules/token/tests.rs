@@ -6,8 +6,8 @@ use connectors::model::{
 };
 use serde_json::json;
 
-use crate::rules::kit::{app, run, run_in};
 use crate::rules::scopes::Tier;
+use crate::rules::testkit::{app, run, run_in};
 use crate::rules::{Estate, Hit};
 
 use Lifetime::{Seconds, Unlimited};

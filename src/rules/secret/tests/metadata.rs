@@ -130,7 +130,7 @@ fn catalog_throughput_over_sample_apps() {
         name: TENANT,
         provider: Provider::Entra,
         policy: None,
-        now: crate::rules::kit::now(),
+        now: crate::rules::testkit::now(),
         settings: &settings,
         estate: &estate,
         watchlist: &watchlist,

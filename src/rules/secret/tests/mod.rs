@@ -16,7 +16,7 @@ use connectors::model::{
 use serde_json::json;
 
 use crate::rules::context::{EstateBuilder, EstateFacts, Privilege};
-use crate::rules::kit::{TENANT, app, cred, days, run, run_in, with_ctx};
+use crate::rules::testkit::{TENANT, app, cred, days, run, run_in, with_ctx};
 use crate::rules::{Estate, Hit};
 
 use CredentialKind::{ApiToken, Certificate, PrivateKeyJwt, Secret};
