@@ -10,10 +10,12 @@
 // Production code handles every error; tests may unwrap (see clippy.toml).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod auth;
 pub mod connector;
 pub mod detect;
 pub mod error;
 pub mod file;
+pub mod http;
 pub mod json_stream;
 pub mod model;
 mod parse_util;
