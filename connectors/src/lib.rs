@@ -14,6 +14,7 @@ pub mod auth;
 pub mod connector;
 pub mod detect;
 pub mod error;
+pub mod fetch;
 pub mod file;
 pub mod http;
 pub mod json_stream;
@@ -22,6 +23,7 @@ mod parse_util;
 pub mod provider;
 pub mod redact;
 pub mod secret_digest;
+pub mod settings;
 #[cfg(test)]
 mod test_util;
 

@@ -40,3 +40,31 @@ pub fn assert_no_secret(apps: &[OAuthApp], secrets: &[&str]) {
 pub fn has_note(app: &OAuthApp, field: &str, kind: crate::model::NoteKind) -> bool {
     app.notes.iter().any(|n| n.field == field && n.kind == kind)
 }
+
+/// Run `connector` to the end and gather what it sends, in order.
+pub async fn collect_all(
+    connector: &dyn crate::Connector,
+) -> Result<(crate::file::Inventory, crate::CollectSummary), crate::ConnectorError> {
+    use crate::model::InventoryItem;
+    let (mut sink, mut rx) = crate::ItemSink::channel(4);
+    let gather = tokio::spawn(async move {
+        let mut inv = crate::file::Inventory::default();
+        while let Some(batch) = rx.recv().await {
+            for item in batch {
+                match item {
+                    InventoryItem::App(app) => inv.apps.push(*app),
+                    InventoryItem::Grant(grant) => inv.grants.push(grant),
+                    InventoryItem::TenantPolicy(policy) => inv.policies.push(policy),
+                }
+            }
+        }
+        inv
+    });
+    let result = connector.collect(&mut sink).await;
+    let flushed = sink.flush().await;
+    drop(sink);
+    let inv = gather.await.unwrap();
+    let summary = result?;
+    flushed?;
+    Ok((inv, summary))
+}

@@ -13,6 +13,7 @@
 //! Each list file is a bare array or a Graph page (`{"value": [...]}`). Files are streamed:
 //! service principals and grants are never all in memory at once.
 
+pub mod fetch;
 pub mod parse;
 
 use serde::Deserialize;

@@ -201,3 +201,150 @@ fn one_certificate_on_two_apps_has_one_fingerprint() {
         "without a thumbprint the fingerprint stays scoped to the app"
     );
 }
+
+mod live {
+    //! The HTTP connector against a loopback Graph serving the `basic` export's objects.
+
+    use serde_json::{Value, json};
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::settings::TenantSettings;
+    use crate::test_util::collect_all;
+
+    fn items(name: &str) -> Vec<Value> {
+        let text = std::fs::read_to_string(fixture("basic").join(name)).unwrap();
+        match serde_json::from_str::<Value>(&text).unwrap() {
+            Value::Array(v) => v,
+            mut page => page["value"].take().as_array().unwrap().clone(),
+        }
+    }
+
+    async fn graph(policy_status: u16) -> MockServer {
+        let server = MockServer::start().await;
+        let page = |v: &[Value]| ResponseTemplate::new(200).set_body_json(json!({"value": v}));
+        Mock::given(method("POST"))
+            .and(path("/tenant-1/oauth2/v2.0/token"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"access_token": "graph-token", "expires_in": 3600})),
+            )
+            .mount(&server)
+            .await;
+        let authed = |p: &str| {
+            Mock::given(method("GET"))
+                .and(path(p.to_string()))
+                .and(header("authorization", "Bearer graph-token"))
+        };
+        authed("/v1.0/applications")
+            .respond_with(page(&items("applications.json")))
+            .mount(&server)
+            .await;
+        // Service principals in two pages, the second reached through @odata.nextLink.
+        let sps = items("servicePrincipals.json");
+        let next = format!("{}/v1.0/servicePrincipals?$skiptoken=page2", server.uri());
+        authed("/v1.0/servicePrincipals")
+            .and(query_param("$skiptoken", "page2"))
+            .respond_with(page(&sps[2..]))
+            .mount(&server)
+            .await;
+        authed("/v1.0/servicePrincipals")
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"value": &sps[..2], "@odata.nextLink": next})),
+            )
+            .mount(&server)
+            .await;
+        authed("/v1.0/oauth2PermissionGrants")
+            .respond_with(page(&items("oauth2PermissionGrants.json")))
+            .mount(&server)
+            .await;
+        authed("/v1.0/servicePrincipals/33333333-cccc-4ddd-8eee-000000000004/appRoleAssignedTo")
+            .respond_with(page(&items("appRoleAssignments.json")))
+            .mount(&server)
+            .await;
+        authed("/v1.0/policies/authorizationPolicy")
+            .respond_with(ResponseTemplate::new(policy_status).set_body_json(json!({"error": {"code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}})))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn settings(server: &MockServer) -> TenantSettings {
+        let mut s = TenantSettings::new("contoso", crate::Provider::Entra);
+        s.base_url = Some(server.uri().parse().unwrap());
+        s.token_url = Some(
+            format!("{}/tenant-1/oauth2/v2.0/token", server.uri())
+                .parse()
+                .unwrap(),
+        );
+        s.client_id = Some("collector".into());
+        s.client_secret = Some("secret".into());
+        s
+    }
+
+    fn keys(inv: &crate::file::Inventory) -> (Vec<String>, Vec<String>) {
+        let mut apps: Vec<String> = inv
+            .apps
+            .iter()
+            .map(|a| serde_json::to_string(a).unwrap())
+            .collect();
+        let mut grants: Vec<String> = inv
+            .grants
+            .iter()
+            .map(|g| serde_json::to_string(g).unwrap())
+            .collect();
+        apps.sort();
+        grants.sort();
+        (apps, grants)
+    }
+
+    #[tokio::test]
+    async fn a_live_collection_equals_the_import_of_the_same_objects() {
+        let server = graph(403).await;
+        let connector = fetch::EntraConnector::new(settings(&server)).unwrap();
+        let (live, summary) = collect_all(&connector).await.unwrap();
+        let file = crate::file::read_all(crate::Provider::Entra, &fixture("basic")).unwrap();
+        assert_eq!(
+            live.apps.len(),
+            4,
+            "two first-party apps, two third-party ones"
+        );
+        assert_eq!(keys(&live), keys(&file));
+        // The consent policy was forbidden: a gap, reported, not a failure.
+        assert_eq!(summary.gaps.len(), 1, "{:?}", summary.gaps);
+        assert!(summary.gaps[0].what.contains("authorizationPolicy"));
+        assert!(
+            summary.gaps[0]
+                .reason
+                .contains("Authorization_RequestDenied")
+        );
+        assert_eq!(
+            summary.requests, 7,
+            "token, applications, 2 SP pages, grants, roles, policy"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_consent_policy_is_collected_when_readable() {
+        let server = graph(200).await;
+        let connector = fetch::EntraConnector::new(settings(&server)).unwrap();
+        let (live, summary) = collect_all(&connector).await.unwrap();
+        assert!(summary.gaps.is_empty());
+        assert_eq!(live.policies.len(), 1);
+    }
+
+    #[test]
+    fn missing_credentials_are_a_config_error_naming_the_key() {
+        let mut s = TenantSettings::new("contoso", crate::Provider::Entra);
+        s.client_id = Some("c".into());
+        s.tenant_id = Some("t".into());
+        let err = fetch::EntraConnector::new(s.clone()).err().unwrap();
+        assert!(err.message.contains("client_secret_env"), "{err}");
+        s.tenant_id = None;
+        s.client_secret = Some("x".into());
+        let err = fetch::EntraConnector::new(s).err().unwrap();
+        assert!(err.message.contains("`tenant_id` is required"), "{err}");
+    }
+}
