@@ -3,7 +3,8 @@
 //! Load order: defaults, then the TOML file, then the environment; then validation, so bad
 //! config fails at start with the key path and the reason. Secrets are never inline: only
 //! references (`*_env` names an environment variable, `*_file` a file) are accepted, and the
-//! resolved values are held in [`SecretString`], which never prints.
+//! resolved values are held in [`secrecy::SecretString`], which never prints
+//! (see `config/connection.rs`).
 //!
 //! Environment overrides: `OAUTH_AUDIT_<SECTION>__<KEY>` sets `<section>.<key>` (for example
 //! `OAUTH_AUDIT_DATABASE__URL`), and `OAUTH_AUDIT_TENANTS__<NAME>__<KEY>` sets a key of the
@@ -11,7 +12,6 @@
 //! `OAUTH_AUDIT_LOG`, `OAUTH_AUDIT_LOG_FORMAT` and `OAUTH_AUDIT_TEST_*` are not config keys.
 
 use connectors::Provider;
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -155,6 +155,14 @@ pub struct CollectorConfig {
     pub concurrency: usize,
     /// A tenant's collection is abandoned (and the tenant kept as it was) after this long.
     pub tenant_timeout_secs: u64,
+    /// API requests in flight at once per tenant.
+    pub tenant_concurrency: usize,
+    /// API requests started per second per tenant (0: no limit).
+    pub requests_per_second: u32,
+    /// Time for one API request, body included.
+    pub request_timeout_secs: u64,
+    /// Largest API response accepted, in MiB.
+    pub max_response_mb: usize,
 }
 
 impl Default for CollectorConfig {
@@ -162,6 +170,10 @@ impl Default for CollectorConfig {
         CollectorConfig {
             concurrency: 4,
             tenant_timeout_secs: 1800,
+            tenant_concurrency: 4,
+            requests_per_second: 20,
+            request_timeout_secs: 60,
+            max_response_mb: 50,
         }
     }
 }
@@ -230,6 +242,8 @@ pub struct TenantConfig {
     pub username: Option<String>,
     pub realm: Option<String>,
     pub auth_realm: Option<String>,
+    /// Items per page to ask the API for (capped at the provider's maximum).
+    pub page_size: Option<u32>,
 }
 
 /// Keys that would hold a secret inline; rejected with a pointer to the reference form.
@@ -242,10 +256,14 @@ const INLINE_SECRETS: [&str; 5] = [
 ];
 /// Config keys whose values are not strings, for parsing environment overrides.
 const BOOL_KEYS: [&str; 1] = ["schedule.run_on_start"];
-const INT_KEYS: [&str; 3] = [
+const INT_KEYS: [&str; 7] = [
     "database.pool_size",
     "collector.concurrency",
     "collector.tenant_timeout_secs",
+    "collector.tenant_concurrency",
+    "collector.requests_per_second",
+    "collector.request_timeout_secs",
+    "collector.max_response_mb",
 ];
 const SECTIONS: [&str; 4] = ["database", "server", "schedule", "collector"];
 const ENV_PREFIX: &str = "OAUTH_AUDIT_";
@@ -260,48 +278,6 @@ impl TenantConfig {
             (TenantProvider::File, None) => Provider::Entra,
         }
     }
-
-    /// The client secret from `client_secret_env` or `client_secret_file`, if configured.
-    pub fn client_secret(&self) -> Result<Option<SecretString>, ConfigError> {
-        resolve_secret(
-            &self.name,
-            "client_secret",
-            self.client_secret_env.as_deref(),
-            self.client_secret_file.as_deref(),
-        )
-    }
-
-    /// The bearer/API token from `token_env` or `token_file`, if configured.
-    pub fn token(&self) -> Result<Option<SecretString>, ConfigError> {
-        resolve_secret(
-            &self.name,
-            "token",
-            self.token_env.as_deref(),
-            self.token_file.as_deref(),
-        )
-    }
-}
-
-fn resolve_secret(
-    tenant: &str,
-    key: &str,
-    env: Option<&str>,
-    file: Option<&Path>,
-) -> Result<Option<SecretString>, ConfigError> {
-    let at = |suffix: &str| format!("tenants.{tenant}.{key}_{suffix}");
-    if let Some(var) = env {
-        let value = std::env::var(var).map_err(|_| {
-            ConfigError::at(at("env"), format!("environment variable {var} is not set"))
-        })?;
-        return Ok(Some(SecretString::from(value.trim().to_string())));
-    }
-    if let Some(path) = file {
-        let value = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::at(at("file"), format!("cannot read {}: {e}", path.display()))
-        })?;
-        return Ok(Some(SecretString::from(value.trim().to_string())));
-    }
-    Ok(None)
 }
 
 impl Config {
@@ -536,6 +512,13 @@ impl Config {
                     }
                 }
             }
+            if matches!(t.provider, TenantProvider::Saas(_)) {
+                // Build the connector once: a missing key or a bad key file fails here.
+                let lookup = |var: &str| env.get(var).cloned().or_else(|| std::env::var(var).ok());
+                let settings = t.connection(&self.collector, &lookup)?;
+                connectors::fetch::http_connector(settings)
+                    .map_err(|e| ConfigError::at(format!("tenants[{i}]"), e.message))?;
+            }
         }
         Ok(())
     }
@@ -614,7 +597,13 @@ fn apply_env(doc: &mut toml::Table, env: &BTreeMap<String, String>) -> Result<()
                         format!("secrets are not accepted inline; use `{key}_env` or `{key}_file`"),
                     ));
                 }
-                table.insert(key.clone(), toml::Value::String(value.clone()));
+                let value = if key == "page_size" {
+                    scalar("collector.concurrency", value)
+                        .map_err(|reason| ConfigError::at(var.clone(), reason))?
+                } else {
+                    toml::Value::String(value.clone())
+                };
+                table.insert(key.clone(), value);
             }
             _ => return Err(unknown()),
         }
@@ -658,5 +647,8 @@ fn display_path(path: &serde_path_to_error::Path) -> String {
     out
 }
 
+mod connection;
 #[cfg(test)]
 mod tests;
+
+pub use connection::EnvLookup;

@@ -10,7 +10,6 @@ pub mod spool;
 pub mod tenant;
 
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -164,15 +163,15 @@ pub async fn run_scan(
     );
 
     let limit = Arc::new(Semaphore::new(config.collector.concurrency.max(1)));
-    let timeout = Duration::from_secs(config.collector.tenant_timeout_secs);
     let mut jobs = JoinSet::new();
     for (index, tenant) in tenants.into_iter().enumerate() {
         let (store, clock, limit) = (store.clone(), clock.clone(), limit.clone());
+        let collector = config.collector.clone();
         jobs.spawn(async move {
             let _permit = limit.acquire_owned().await;
             (
                 index,
-                tenant::run_tenant(store, clock, scan_id, tenant, timeout).await,
+                tenant::run_tenant(store, clock, scan_id, tenant, collector).await,
             )
         });
     }

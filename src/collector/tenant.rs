@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::diff::Differ;
 use crate::clock::Clock;
-use crate::config::{TenantConfig, TenantProvider};
+use crate::config::{CollectorConfig, TenantConfig, TenantProvider};
 use crate::store::inventory::{ApplyContext, ApplyStats};
 use crate::store::scans::{ScanStatus, TenantRunOutcome};
 use crate::store::{Store, StoreError};
@@ -43,8 +43,12 @@ enum TenantError {
     Timeout(u64),
 }
 
-/// The connector for a tenant's configuration.
-pub fn connector_for(tenant: &TenantConfig) -> Result<Box<dyn Connector>, ConnectorError> {
+/// The connector for a tenant's configuration: the file importer, or the provider's API
+/// connector with its secrets read from the environment or their files.
+pub fn connector_for(
+    tenant: &TenantConfig,
+    collector: &CollectorConfig,
+) -> Result<Box<dyn Connector>, ConnectorError> {
     match (&tenant.provider, &tenant.format, &tenant.path) {
         (TenantProvider::File, Some(format), Some(path)) => {
             Ok(Box::new(FileConnector::new(*format, path.clone())))
@@ -53,12 +57,13 @@ pub fn connector_for(tenant: &TenantConfig) -> Result<Box<dyn Connector>, Connec
             ErrorKind::Config,
             "a file tenant needs `format` and `path`",
         )),
-        (TenantProvider::Saas(p), _, _) => Err(ConnectorError::new(
-            ErrorKind::Config,
-            format!(
-                "this build has no API connector for `{p}` yet: audit an export with provider = \"file\", format = \"{p}\""
-            ),
-        )),
+        (TenantProvider::Saas(_), _, _) => {
+            let lookup = |var: &str| std::env::var(var).ok();
+            let settings = tenant
+                .connection(collector, &lookup)
+                .map_err(|e| ConnectorError::new(ErrorKind::Config, e.to_string()))?;
+            connectors::fetch::http_connector(settings)
+        }
     }
 }
 
@@ -69,8 +74,9 @@ pub async fn run_tenant(
     clock: Arc<dyn Clock>,
     scan_id: i64,
     tenant: TenantConfig,
-    timeout: Duration,
+    collector: CollectorConfig,
 ) -> TenantReport {
+    let timeout = Duration::from_secs(collector.tenant_timeout_secs);
     let started = Instant::now();
     let name = tenant.name.clone();
     let mut report = TenantReport {
@@ -108,7 +114,7 @@ pub async fn run_tenant(
     };
 
     let collect_started = Instant::now();
-    let result = collect(&tenant, snapshot, timeout).await;
+    let result = collect(&tenant, &collector, snapshot, timeout).await;
     let collected_in = collect_started.elapsed();
     let now = clock.now();
     let outcome = match result {
@@ -196,10 +202,11 @@ pub async fn run_tenant(
 /// collection completed.
 async fn collect(
     tenant: &TenantConfig,
+    collector: &CollectorConfig,
     snapshot: crate::store::inventory::Snapshot,
     timeout: Duration,
 ) -> Result<(Differ, CollectSummary), TenantError> {
-    let connector = connector_for(tenant)?;
+    let connector = connector_for(tenant, collector)?;
     let (mut sink, mut rx) = ItemSink::channel(CHANNEL_CAPACITY);
     let differ = tokio::task::spawn_blocking(move || {
         let mut differ = Differ::new(snapshot);

@@ -239,23 +239,57 @@ fn secrets_resolve_from_env_and_file_and_never_print() {
     let file = dir.path().join("secret");
     std::fs::write(&file, "from-file-secret\n").unwrap();
     let var = "OAUTH_AUDIT_TEST_CONFIG_SECRET_VAR";
-    // SAFETY-free: tests in this module read only this variable name.
     let toml = format!(
-        "[[tenants]]\nname = \"a\"\nprovider = \"okta\"\nclient_secret_file = {:?}\ntoken_env = \"{var}\"\n",
+        "[[tenants]]\nname = \"a\"\nprovider = \"entra\"\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_secret_file = {:?}\ntoken_env = \"{var}\"\n",
         file.display().to_string()
     );
     let path = dir.path().join("c.toml");
     std::fs::write(&path, toml).unwrap();
-    let c = Config::load_with_env(Some(&path), env(&[(var, "from-env-token")])).unwrap();
-    let secret = c.tenants[0].client_secret().unwrap().unwrap();
-    assert_eq!(secret.expose_secret(), "from-file-secret");
-    assert!(!format!("{secret:?} {:?}", c).contains("from-file-secret"));
-    // `token()` reads the process environment, where the variable is not set.
+    let vars = env(&[(var, "from-env-token")]);
+    let c = Config::load_with_env(Some(&path), vars.clone()).unwrap();
+    let lookup = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let settings = c.tenants[0].connection(&c.collector, &lookup).unwrap();
+    assert_eq!(
+        settings.client_secret.as_ref().unwrap().expose_secret(),
+        "from-file-secret"
+    );
+    assert_eq!(
+        settings.token.as_ref().unwrap().expose_secret(),
+        "from-env-token"
+    );
+    let printed = format!("{settings:?} {c:?}");
     assert!(
-        c.tenants[0]
-            .token()
-            .unwrap_err()
-            .reason
-            .contains("is not set")
+        !printed.contains("from-file-secret") && !printed.contains("from-env-token"),
+        "{printed}"
+    );
+    // Without the variable, the tenant's connection cannot be made, and says which key.
+    let e = c.tenants[0]
+        .connection(&c.collector, &|_| None)
+        .unwrap_err();
+    assert_eq!(e.key, "tenants.a.token_env");
+    assert!(e.reason.contains("is not set"), "{e}");
+}
+
+#[test]
+fn an_api_tenant_missing_a_key_its_connector_needs_fails_at_start() {
+    let e = err(
+        "[[tenants]]\nname = \"contoso\"\nprovider = \"entra\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n",
+        &[("S", "x")],
+    );
+    assert_eq!(e.key, "tenants[0]");
+    assert!(e.reason.contains("`tenant_id` is required"), "{e}");
+    // A certificate file that holds no certificate.
+    let not_pem = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
+    let e = err(
+        &format!(
+            "[[tenants]]\nname = \"contoso\"\nprovider = \"entra\"\ntenant_id = \"t\"\nclient_id = \"c\"\nclient_certificate_file = {not_pem:?}\n"
+        ),
+        &[],
+    );
+    assert_eq!(e.key, "tenants[0]");
+    assert!(
+        e.reason
+            .contains("`client_certificate_file` the certificate file holds no CERTIFICATE"),
+        "{e}"
     );
 }
