@@ -296,14 +296,24 @@ fn interrupt_unfinished(store: &Store, clock: &Arc<dyn Clock>) -> Result<(), Fai
 }
 
 fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failure> {
+    use crate::collector::scheduler::{self, ScanGate, SchedulerStatus};
     let store = open_store(&config)?;
     interrupt_unfinished(&store, &clock)?;
+    let schedule = config
+        .schedule
+        .parsed()
+        .map_err(|e| runtime_error(anyhow::anyhow!("schedule: {e}")))?;
+    let last_success = store.last_successful_scan_at().map_err(runtime_error)?;
     let rt = runtime()?;
     rt.block_on(async move {
+        let gate = Arc::new(ScanGate::default());
+        let status = Arc::new(SchedulerStatus::default());
         let state = crate::web::AppState {
             store: store.clone(),
             clock: clock.clone(),
             demo,
+            scan_gate: gate.clone(),
+            scheduler: status.clone(),
         };
         let (server, addr) = crate::web::start(state, config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))
@@ -316,17 +326,41 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
                 store.backend().as_str()
             );
         }
-        if demo || config.schedule.run_on_start {
+        let config = Arc::new(config);
+        let scan = {
             let (store, config, clock) = (store.clone(), config.clone(), clock.clone());
-            tokio::spawn(async move {
-                let tenants = config.tenants.clone();
-                if let Err(e) =
-                    collector::run_scan(&store, &config, clock, Trigger::Startup, tenants).await
-                {
-                    tracing::error!(error = %e, "start-up scan failed");
+            move |trigger: Trigger| {
+                let (store, config, clock) = (store.clone(), config.clone(), clock.clone());
+                async move {
+                    let tenants = config.tenants.clone();
+                    if let Err(e) =
+                        collector::run_scan(&store, &config, clock, trigger, tenants).await
+                    {
+                        tracing::error!(error = %e, trigger = trigger.as_str(), "scan failed");
+                    }
                 }
-            });
+            }
+        };
+        let catch_up = !config.tenants.is_empty()
+            && scheduler::catch_up_due(&schedule, last_success, clock.now());
+        if demo || config.schedule.run_on_start || catch_up {
+            if catch_up && !(demo || config.schedule.run_on_start) {
+                tracing::info!(
+                    last_success = ?last_success.map(|t| t.to_rfc3339()),
+                    "catch-up scan: the last successful scan is older than one period"
+                );
+            }
+            if let Some(pass) = gate.try_enter() {
+                let scan = scan.clone();
+                tokio::spawn(async move {
+                    scan(Trigger::Startup).await;
+                    drop(pass);
+                });
+            }
         }
+        tokio::spawn(scheduler::run(schedule, clock, gate, status, move || {
+            scan(Trigger::Schedule)
+        }));
         server.await.map_err(runtime_error)?;
         tracing::info!("stopped");
         Ok(0)

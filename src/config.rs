@@ -134,15 +134,25 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleConfig {
-    /// `sec min hour day month weekday`, UTC.
+    /// `sec min hour day month weekday`, in `timezone` (UTC by default).
     pub cron: String,
+    /// An IANA time zone name (`Europe/Berlin`) for `cron`; UTC when absent.
+    pub timezone: Option<String>,
     pub run_on_start: bool,
+}
+
+impl ScheduleConfig {
+    /// The schedule these settings describe.
+    pub fn parsed(&self) -> Result<crate::collector::scheduler::Schedule, String> {
+        crate::collector::scheduler::Schedule::parse(&self.cron, self.timezone.as_deref())
+    }
 }
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
         ScheduleConfig {
             cron: "0 0 2 * * *".into(),
+            timezone: None,
             run_on_start: false,
         }
     }
@@ -414,11 +424,13 @@ impl Config {
         if self.database.url.trim().is_empty() {
             return Err(ConfigError::at("database.url", "must not be empty"));
         }
-        if self.schedule.cron.split_whitespace().count() != 6 {
-            return Err(ConfigError::at(
-                "schedule.cron",
-                "expected 6 fields: sec min hour day month weekday",
-            ));
+        if let Err(reason) = self.schedule.parsed() {
+            let key = if reason.contains("time zone") {
+                "schedule.timezone"
+            } else {
+                "schedule.cron"
+            };
+            return Err(ConfigError::at(key, reason));
         }
         if !(1..=64).contains(&self.collector.concurrency) {
             return Err(ConfigError::at(

@@ -140,3 +140,83 @@ fn demo_mode_scans_every_sample_tenant_at_start() {
     }
     drop(server);
 }
+
+/// The finished scans, oldest first, as (trigger, started, finished).
+fn finished_scans(
+    store: &oauth_audit::store::Store,
+) -> Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> {
+    let mut scans: Vec<_> = store
+        .recent_scans(100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| Some((s.trigger, s.started_at, s.finished_at?)))
+        .collect();
+    scans.sort_by_key(|s| s.1);
+    scans
+}
+
+#[test]
+fn the_schedule_fires_without_overlap_and_start_up_catches_up_only_when_due() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let dir = tempfile::tempdir().unwrap();
+        let export = dir.path().join("entra");
+        support::copy_dir(&support::fixture("entra/basic"), &export);
+        let config = write_config(dir.path(), &db.url, &[("contoso", "entra", &export)]);
+        let mut toml = std::fs::read_to_string(&config).unwrap();
+        toml.push_str("\n[schedule]\ncron = \"*/2 * * * * *\"\n");
+        std::fs::write(&config, toml).unwrap();
+
+        // Never scanned: a catch-up scan at start, then one every 2 s.
+        let server = Server::start(dir.path(), &[]);
+        let (status, body) = get(&format!("{}/readyz", server.base));
+        assert_eq!(status, 200, "[{backend:?}] {body}");
+        assert!(body["next_scan"].as_str().is_some(), "[{backend:?}] {body}");
+        let store = db.store();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while finished_scans(&store)
+            .iter()
+            .filter(|s| s.0 == "schedule")
+            .count()
+            < 2
+        {
+            assert!(
+                Instant::now() < deadline,
+                "[{backend:?}] no scheduled scans: {:?}",
+                finished_scans(&store)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(server.stop().success());
+        let scans = finished_scans(&store);
+        assert_eq!(
+            scans[0].0, "startup",
+            "[{backend:?}] the catch-up scan comes first: {scans:?}"
+        );
+        for pair in scans.windows(2) {
+            assert!(
+                pair[1].1 >= pair[0].2,
+                "[{backend:?}] overlapping scans: {pair:?}"
+            );
+        }
+
+        // A daily schedule with a success minutes ago: no catch-up at start.
+        let mut toml = std::fs::read_to_string(&config).unwrap();
+        toml = toml.replace("*/2 * * * * *", "0 0 2 * * *");
+        std::fs::write(&config, toml).unwrap();
+        let before = finished_scans(&store).len();
+        let server = Server::start(dir.path(), &[]);
+        let (_, body) = get(&format!("{}/readyz", server.base));
+        assert!(
+            body["next_scan"].as_str().unwrap().contains("T02:00:00"),
+            "[{backend:?}] {body}"
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(server.stop().success());
+        let runs = store.recent_scans(100).unwrap().len();
+        assert_eq!(
+            runs, before,
+            "[{backend:?}] no scan at start when the last success is recent"
+        );
+    }
+}

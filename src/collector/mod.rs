@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod evaluate;
+pub mod scheduler;
 pub mod spool;
 pub mod tenant;
 

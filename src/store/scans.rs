@@ -116,6 +116,17 @@ impl Store {
         Ok(())
     }
 
+    /// When the last scan that succeeded (every tenant collected) finished, if any.
+    pub fn last_successful_scan_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.conn()?;
+        let at: Option<Option<chrono::NaiveDateTime>> = with_conn!(&mut conn, c => scans::table
+            .filter(scans::status.eq(ScanStatus::Succeeded.as_str()))
+            .select(diesel::dsl::max(scans::finished_at))
+            .first(c)
+            .optional())?;
+        Ok(at.flatten().map(|t| t.and_utc()))
+    }
+
     /// Scans still `running` belong to a process that died: mark them and their tenant runs
     /// `interrupted`. Call at start, before any new scan. Returns how many scans it marked.
     pub fn interrupt_unfinished_scans(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {

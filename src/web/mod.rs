@@ -19,6 +19,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// `serve --demo`: the dashboard needs no login.
     pub demo: bool,
+    /// Admits one scan at a time, whoever starts it.
+    pub scan_gate: Arc<crate::collector::scheduler::ScanGate>,
+    /// The scheduler's next fire time.
+    pub scheduler: Arc<crate::collector::scheduler::SchedulerStatus>,
 }
 
 /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
