@@ -141,6 +141,14 @@ fn demo_mode_scans_every_sample_tenant_at_start() {
     drop(server);
 }
 
+fn get_text(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}
+
 /// The finished scans, oldest first, as (trigger, started, finished).
 fn finished_scans(
     store: &oauth_audit::store::Store,
@@ -186,6 +194,17 @@ fn the_schedule_fires_without_overlap_and_start_up_catches_up_only_when_due() {
                 finished_scans(&store)
             );
             std::thread::sleep(Duration::from_millis(200));
+        }
+        let metrics = get_text(&format!("{}/metrics", server.base));
+        for line in [
+            r#"oauth_audit_apps{provider="entra",tenant="contoso"} 4"#,
+            r#"oauth_audit_tenant_stale{tenant="contoso"} 0"#,
+            r#"oauth_audit_open_findings{severity="high"} "#,
+        ] {
+            assert!(
+                metrics.contains(line),
+                "[{backend:?}] /metrics lacks {line}:\n{metrics}"
+            );
         }
         assert!(server.stop().success());
         let scans = finished_scans(&store);

@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod conn;
 pub mod events;
 pub mod findings;
+pub mod gauges;
 pub mod inventory;
 mod inventory_sql;
 pub mod migrate;

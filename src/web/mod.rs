@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod routes;
 
 use actix_web::{App, HttpServer, web};

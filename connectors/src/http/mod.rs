@@ -97,6 +97,20 @@ pub struct HttpStatsSnapshot {
     pub failures: u64,
 }
 
+/// Process-wide totals per provider, for metrics: every client adds to its provider's row.
+static TOTALS: [HttpStats; Provider::ALL.len()] = [const {
+    HttpStats {
+        requests: AtomicU64::new(0),
+        retries: AtomicU64::new(0),
+        failures: AtomicU64::new(0),
+    }
+}; Provider::ALL.len()];
+
+/// The traffic of every client of `provider` since the process started.
+pub fn provider_totals(provider: Provider) -> HttpStatsSnapshot {
+    TOTALS[provider as usize].snapshot()
+}
+
 impl HttpStats {
     pub fn snapshot(&self) -> HttpStatsSnapshot {
         HttpStatsSnapshot {
@@ -349,7 +363,7 @@ impl HttpClient {
             let Some(wait) = wait else {
                 return Err(self.fail(failure.error));
             };
-            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            self.count(|s| &s.retries);
             tracing::debug!(
                 tenant = %self.tenant,
                 request = %request.label(),
@@ -362,8 +376,14 @@ impl HttpClient {
     }
 
     fn fail(&self, error: ConnectorError) -> ConnectorError {
-        self.stats.failures.fetch_add(1, Ordering::Relaxed);
+        self.count(|s| &s.failures);
         error
+    }
+
+    /// Add one to a counter of this client and of its provider's process-wide totals.
+    fn count(&self, counter: impl Fn(&HttpStats) -> &AtomicU64) {
+        counter(&self.stats).fetch_add(1, Ordering::Relaxed);
+        counter(&TOTALS[self.provider as usize]).fetch_add(1, Ordering::Relaxed);
     }
 
     /// Name the tenant and call in an error about `url`.
@@ -418,7 +438,7 @@ impl HttpClient {
                 .collect();
             builder = builder.form(&pairs);
         }
-        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        self.count(|s| &s.requests);
         let response = builder.send().await.map_err(|e| Failure {
             error: named(classify::transport_error(&e)),
             retry: Retry::After { at_least: None },

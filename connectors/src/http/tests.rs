@@ -364,3 +364,19 @@ where
     }
     out
 }
+
+#[tokio::test]
+async fn every_client_adds_to_its_provider_totals() {
+    let server = MockServer::start().await;
+    Mock::given(path("/ok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    // No connector collects RFC 7591 metadata over HTTP, so these totals are this test's alone.
+    let before = provider_totals(Provider::Rfc7591);
+    let http = HttpClient::new("t", Provider::Rfc7591, settings()).unwrap();
+    http.get_json(url(&server, "/ok"), &token()).await.unwrap();
+    http.get_json(url(&server, "/ok"), &token()).await.unwrap();
+    let after = provider_totals(Provider::Rfc7591);
+    assert_eq!(after.requests - before.requests, 2);
+}
