@@ -23,6 +23,9 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Entra => Ok(Box::new(crate::entra::fetch::EntraConnector::new(
             settings,
         )?)),
+        Provider::Github => Ok(Box::new(crate::github::fetch::GitHubConnector::new(
+            settings,
+        )?)),
         Provider::Slack => Ok(Box::new(crate::slack::fetch::SlackConnector::new(
             settings,
         )?)),

@@ -174,7 +174,7 @@ mod live {
     use super::*;
     use crate::ErrorKind;
     use crate::settings::TenantSettings;
-    use crate::test_util::collect_all;
+    use crate::test_util::{collect_all, sorted_json as sorted};
 
     fn items(name: &str, key: &str) -> Vec<Value> {
         fixture(name)[key].as_array().unwrap().clone()
@@ -226,15 +226,6 @@ mod live {
         s
     }
 
-    fn sorted<T: serde::Serialize>(items: &[T]) -> Vec<String> {
-        let mut out: Vec<String> = items
-            .iter()
-            .map(|i| serde_json::to_string(i).unwrap())
-            .collect();
-        out.sort();
-        out
-    }
-
     #[tokio::test]
     async fn a_live_collection_equals_the_import_of_the_same_lists() {
         let restricted = fixture("slack/restricted.json");
@@ -255,8 +246,9 @@ mod live {
 
     #[tokio::test]
     async fn a_missing_scope_on_the_restricted_list_is_a_gap() {
-        let denied = ResponseTemplate::new(200)
-            .set_body_json(json!({"ok": false, "error": "missing_scope", "needed": "admin.apps:read"}));
+        let denied = ResponseTemplate::new(200).set_body_json(
+            json!({"ok": false, "error": "missing_scope", "needed": "admin.apps:read"}),
+        );
         let server = slack(denied).await;
         let connector = fetch::SlackConnector::new(settings(&server)).unwrap();
         let (live, summary) = collect_all(&connector).await.unwrap();
@@ -335,6 +327,8 @@ mod live {
         let err = fetch::SlackConnector::new(s).err().unwrap();
         assert_eq!(err.kind, ErrorKind::Config);
         assert!(err.message.contains("`token_env`"), "{err}");
-        assert!(crate::fetch::http_connector(TenantSettings::new("x", crate::Provider::Slack)).is_err());
+        assert!(
+            crate::fetch::http_connector(TenantSettings::new("x", crate::Provider::Slack)).is_err()
+        );
     }
 }
