@@ -23,6 +23,9 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Entra => Ok(Box::new(crate::entra::fetch::EntraConnector::new(
             settings,
         )?)),
+        Provider::Google => Ok(Box::new(crate::google::fetch::GoogleConnector::new(
+            settings,
+        )?)),
         Provider::Github => Ok(Box::new(crate::github::fetch::GitHubConnector::new(
             settings,
         )?)),
