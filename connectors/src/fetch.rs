@@ -29,6 +29,9 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Github => Ok(Box::new(crate::github::fetch::GitHubConnector::new(
             settings,
         )?)),
+        Provider::Salesforce => Ok(Box::new(
+            crate::salesforce::fetch::SalesforceConnector::new(settings)?,
+        )),
         Provider::Slack => Ok(Box::new(crate::slack::fetch::SlackConnector::new(
             settings,
         )?)),
