@@ -174,16 +174,25 @@ impl UserPages {
     }
 }
 
+/// `{users root}/{id}/tokens`, the id percent-encoded as one path segment (a `/` or `?` in it
+/// cannot reach another path).
+fn tokens_url(users_root: &Url, id: &str) -> Result<Url, ConnectorError> {
+    let mut url = users_root.clone();
+    url.path_segments_mut()
+        .map_err(|()| ConnectorError::new(ErrorKind::Config, "`base_url` cannot hold a path"))?
+        .pop_if_empty()
+        .push(id)
+        .push("tokens");
+    Ok(url)
+}
+
 /// One user's `tokens.list` items, fetched on its own task.
 async fn user_tokens(
     http: HttpClient,
     auth: Arc<dyn TokenSource>,
-    mut url: Url,
+    url: Url,
     user: User,
 ) -> (User, Result<Vec<Value>, ConnectorError>) {
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.pop_if_empty().push(&user.id).push("tokens");
-    }
     let result = match http.get_json(url, auth.as_ref()).await {
         Ok((page, response)) => page_items(page, "items").map_err(|e| http.name(e, &response.url)),
         Err(e) => Err(e),
@@ -283,7 +292,7 @@ impl Connector for GoogleConnector {
             done: false,
             guard: session.http.page_guard(&format!("GET /{USERS}")),
         };
-        let tokens_root = session.url(USERS)?;
+        let users_root = session.url(USERS)?;
         // Enough requests queued to keep every connection the client allows busy.
         let window = self.settings.http.concurrency.max(1) * 2;
         let mut tokens = Tokens {
@@ -298,10 +307,11 @@ impl Connector for GoogleConnector {
                 while tokens.running.len() >= window {
                     tokens.join_next(tenant, sink).await?;
                 }
+                let url = tokens_url(&users_root, &user.id)?;
                 tokens.running.spawn(user_tokens(
                     session.http.clone(),
                     session.auth.clone(),
-                    tokens_root.clone(),
+                    url,
                     user,
                 ));
             }
