@@ -119,16 +119,6 @@ impl Clients {
         client.anonymous |= t.anonymous == Some(true);
     }
 
-    /// Distinct client ids seen.
-    pub fn len(&self) -> usize {
-        self.by_client.len()
-    }
-
-    /// Whether no token was added.
-    pub fn is_empty(&self) -> bool {
-        self.by_client.is_empty()
-    }
-
     /// One app per client id, in client-id order.
     pub fn into_apps(self) -> Vec<OAuthApp> {
         self.by_client
