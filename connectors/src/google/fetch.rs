@@ -32,7 +32,7 @@ use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Session, page_items, static_token};
 use crate::http::{HttpClient, PageGuard};
 use crate::model::{InventoryItem, Principal};
-use crate::parse_util::short;
+use crate::parse_util::{in_item, short};
 use crate::settings::TenantSettings;
 
 const DEFAULT_BASE: &str = "https://admin.googleapis.com";
@@ -232,11 +232,8 @@ impl Tokens {
         };
         for (i, raw) in items.iter().enumerate() {
             let mut token = parse::token(raw).map_err(|e| {
-                ConnectorError {
-                    message: format!("items[{i}]: {}", e.message),
-                    ..e
-                }
-                .at(format!("tenant {tenant}, GET /{USERS}/{{userKey}}/tokens"))
+                in_item(&format!("items[{i}]"))(e)
+                    .at(format!("tenant {tenant}, GET /{USERS}/{{userKey}}/tokens"))
             })?;
             token.user_key.get_or_insert_with(|| user.id.clone());
             self.clients.add(&token);

@@ -28,7 +28,7 @@ use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Session, page_items, static_token};
 use crate::http::{HttpClient, PageGuard};
 use crate::model::InventoryItem;
-use crate::parse_util::short;
+use crate::parse_util::{in_item, short};
 use crate::settings::TenantSettings;
 
 const DEFAULT_BASE: &str = "https://slack.com/api";
@@ -226,11 +226,8 @@ impl SlackConnector {
         while let Some(items) = pages.next(session).await? {
             for item in items {
                 let app = parse::parse_listed_app(&item, listing).map_err(|e| {
-                    ConnectorError {
-                        message: format!("{key}[{index}]: {}", e.message),
-                        ..e
-                    }
-                    .at(format!("tenant {}, GET {method}", self.settings.name))
+                    in_item(&format!("{key}[{index}]"))(e)
+                        .at(format!("tenant {}, GET {method}", self.settings.name))
                 })?;
                 index += 1;
                 let grants = parse::parse_grants(&item, listing);

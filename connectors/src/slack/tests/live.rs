@@ -116,6 +116,26 @@ async fn ok_false_on_the_approved_list_fails_with_its_kind() {
 }
 
 #[tokio::test]
+async fn an_item_without_an_app_is_malformed_naming_the_item_and_method() {
+    let server = MockServer::start().await;
+    let mut approved = items("slack/approved.json", "approved_apps");
+    approved[1] = json!({"scopes": [], "note": "x".repeat(100_000)});
+    Mock::given(path("/api/admin.apps.approved.list"))
+        .respond_with(page("approved_apps", &approved, ""))
+        .mount(&server)
+        .await;
+    let connector = fetch::SlackConnector::new(settings(&server)).unwrap();
+    let err = collect_all(&connector).await.err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Malformed, "{err}");
+    assert!(err.message.contains("approved_apps[1]"), "{err}");
+    assert!(
+        err.to_string().contains("admin.apps.approved.list"),
+        "{err}"
+    );
+    assert!(err.to_string().len() < 1000);
+}
+
+#[tokio::test]
 async fn a_cursor_that_comes_back_is_a_malformed_listing() {
     let server = MockServer::start().await;
     let approved = items("slack/approved.json", "approved_apps");
