@@ -9,7 +9,9 @@
 //! Calls, each `Link: rel="next"` paged with `per_page` up to 100, with
 //! `X-GitHub-Api-Version: 2022-11-28`:
 //! 1. `GET /orgs/{org}/installations`: the GitHub Apps installed (the inventory itself;
-//!    failing it fails the collection);
+//!    failing it fails the collection), and for each `GET /apps/{app_slug}`: the app's name,
+//!    owner (its publisher; the organization itself = a first-party app) and requested
+//!    permissions (a 404, an app since deleted, leaves the installation's view alone);
 //! 2. `GET /orgs/{org}/credential-authorizations`: members' SAML-SSO-authorized tokens
 //!    (Enterprise Cloud with SAML only);
 //! 3. `GET /orgs/{org}/personal-access-tokens`: fine-grained tokens with access to the
@@ -29,10 +31,10 @@ use url::Url;
 use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
-use crate::error::ConnectorError;
+use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Session, page_items, static_token};
-use crate::http::{HttpClient, PageGuard, Request, next_link};
-use crate::model::InventoryItem;
+use crate::http::{HttpClient, PageGuard, Request, Response, next_link};
+use crate::model::{InventoryItem, OAuthApp, Ownership};
 use crate::settings::TenantSettings;
 
 const DEFAULT_BASE: &str = "https://api.github.com";
@@ -104,6 +106,19 @@ fn app_grant(settings: &TenantSettings, base: &Url) -> Result<Grant, ConnectorEr
     })
 }
 
+/// GET a JSON document with the API version header.
+async fn get(session: &Session, url: Url) -> Result<(Value, Response), ConnectorError> {
+    let request = Request::get(url).header("x-github-api-version", API_VERSION)?;
+    let response = session
+        .http
+        .send(request, Some(session.auth.as_ref()))
+        .await?;
+    let value = response
+        .json()
+        .map_err(|e| session.http.name(e, &response.url))?;
+    Ok((value, response))
+}
+
 /// One listing, a page at a time, following the `Link` header's `rel="next"`.
 struct Pages {
     next: Option<Url>,
@@ -123,14 +138,7 @@ impl Pages {
         let Some(url) = self.next.take() else {
             return Ok(None);
         };
-        let request = Request::get(url).header("x-github-api-version", API_VERSION)?;
-        let response = session
-            .http
-            .send(request, Some(session.auth.as_ref()))
-            .await?;
-        let page = response
-            .json()
-            .map_err(|e| session.http.name(e, &response.url))?;
+        let (page, response) = get(session, url).await?;
         if let Some(link) = next_link(&response.headers) {
             self.next = Some(self.guard.follow(&response.url, &link)?);
         }
@@ -192,15 +200,20 @@ impl GitHubConnector {
     ) -> Result<(), ConnectorError> {
         let path = format!("orgs/{}/{listing}?per_page={per_page}", self.org);
         let mut pages = Pages::new(session, &path)?;
-        while let Some(items) = pages.next(session).await? {
+        while let Some(mut items) = pages.next(session).await? {
+            if listing == "installations" {
+                let apps = self.installed_apps(session, &items).await?;
+                items.splice(0..0, apps);
+            }
             let inv = super::read_document(&Value::Array(items)).map_err(|e| {
                 e.at(format!(
                     "tenant {}, GET /orgs/{}/{listing}",
                     self.settings.name, self.org
                 ))
             })?;
-            for app in inv.apps {
+            for mut app in inv.apps {
                 if seen.insert(app.external_id.clone()) {
+                    self.set_ownership(&mut app);
                     sink.send(InventoryItem::App(Box::new(app))).await?;
                 }
             }
@@ -209,5 +222,67 @@ impl GitHubConnector {
             }
         }
         Ok(())
+    }
+}
+
+impl GitHubConnector {
+    /// The app objects (`GET /apps/{slug}`) of a page of installations, for the parser to
+    /// merge with them; an app GitHub no longer knows (404) is left out.
+    async fn installed_apps(
+        &self,
+        session: &Session,
+        installations: &[Value],
+    ) -> Result<Vec<Value>, ConnectorError> {
+        let mut apps = Vec::new();
+        for slug in installations
+            .iter()
+            .filter_map(|i| i.get("app_slug").and_then(Value::as_str))
+        {
+            let mut url = session.url("apps")?;
+            url.path_segments_mut()
+                .map_err(|()| {
+                    ConnectorError::new(ErrorKind::Config, "`base_url` cannot hold a path")
+                })?
+                .pop_if_empty()
+                .push(slug);
+            match get(session, url).await {
+                // Only an app object with the slug asked for may merge with the installation.
+                Ok((app, _)) if app.get("slug").and_then(Value::as_str) == Some(slug) => {
+                    apps.push(app)
+                }
+                Ok(_) => {}
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    tracing::debug!(tenant = %self.settings.name, "an installed app is not found by its slug");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(apps)
+    }
+
+    /// An app whose owner is the audited organization is its own (first-party); one owned by
+    /// any other account is third-party. Apps without a known owner stay unknown.
+    fn set_ownership(&self, app: &mut OAuthApp) {
+        let Some(owner) = app.publisher.name.as_deref() else {
+            return;
+        };
+        if app.ownership != Ownership::Unknown {
+            return;
+        }
+        let own = owner.eq_ignore_ascii_case(&self.org);
+        app.ownership = if own {
+            Ownership::FirstParty
+        } else {
+            Ownership::ThirdParty
+        };
+        app.notes.retain(|n| n.field != "ownership");
+        app.note_inferred(
+            "ownership",
+            if own {
+                "the app's owner is the audited organization"
+            } else {
+                "the app's owner is another account than the audited organization"
+            },
+        );
     }
 }

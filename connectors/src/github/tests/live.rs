@@ -1,7 +1,7 @@
 //! The HTTP connector against a loopback GitHub Enterprise Server API (`/api/v3`) serving
 //! the fixtures' installations and member credentials.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -55,6 +55,19 @@ async fn github(pats: ResponseTemplate) -> MockServer {
         )
         .mount(&server)
         .await;
+    for (slug, app) in app_objects() {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v3/apps/{slug}")))
+            .and(header("x-github-api-version", "2022-11-28"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(app))
+            .mount(&server)
+            .await;
+    }
+    // `old-ci` is not found: its installation alone describes it.
+    Mock::given(path("/api/v3/apps/old-ci"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})))
+        .mount(&server)
+        .await;
     get("credential-authorizations")
         .respond_with(
             ResponseTemplate::new(200)
@@ -80,6 +93,24 @@ fn settings(server: &MockServer) -> TenantSettings {
     s
 }
 
+/// What `GET /apps/{slug}` answers for two of the installed apps: one owned by a vendor, one
+/// by the audited organization (the manifest conversion's answer without its secrets).
+fn app_objects() -> Vec<(&'static str, Value)> {
+    let mut own = fixture("github/app-from-manifest.json");
+    for secret in ["client_secret", "webhook_secret", "pem"] {
+        own.as_object_mut().unwrap().remove(secret);
+    }
+    let vendor = json!({
+        "id": 880011, "slug": "chatpilot-sync", "client_id": "Iv23liChatPilotSync01",
+        "owner": {"login": "chatpilot-inc", "id": 777, "type": "Organization"},
+        "name": "ChatPilot Sync", "description": "Syncs repositories with ChatPilot",
+        "external_url": "https://chatpilot-demo.io", "created_at": "2022-03-01T00:00:00Z",
+        "permissions": {"administration": "write", "contents": "write", "members": "read", "metadata": "read"},
+        "events": ["push"]
+    });
+    vec![("chatpilot-sync", vendor), ("acme-deploy-helper", own)]
+}
+
 fn import(names: &[&str]) -> crate::file::Inventory {
     let mut inv = crate::file::Inventory::default();
     for name in names {
@@ -96,22 +127,57 @@ async fn a_live_collection_equals_the_import_of_the_same_objects() {
     let server = github(pats).await;
     let connector = fetch::GitHubConnector::new(settings(&server)).unwrap();
     let (live, summary) = collect_all(&connector).await.unwrap();
-    let file = import(&[
-        "installations.json",
-        "credential-authorizations.json",
-        "fine-grained-pats.json",
-    ]);
+    let mut file = import(&["credential-authorizations.json", "fine-grained-pats.json"]);
+    // The installations with the app objects looked up for them, as one document.
+    let mut installed: Vec<Value> = app_objects().into_iter().map(|(_, app)| app).collect();
+    installed.extend(
+        fixture("github/installations.json")["installations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned(),
+    );
+    let installed = read_document(&Value::Array(installed)).unwrap();
+    file.grants.extend(installed.grants);
+    for mut app in installed.apps {
+        // The organization's login decides ownership, which the objects alone do not.
+        let owned = match app.external_id.as_str() {
+            "chatpilot-sync" => Some((
+                Ownership::ThirdParty,
+                "the app's owner is another account than the audited organization",
+            )),
+            "acme-deploy-helper" => Some((
+                Ownership::FirstParty,
+                "the app's owner is the audited organization",
+            )),
+            _ => None,
+        };
+        if let Some((ownership, why)) = owned {
+            app.ownership = ownership;
+            app.notes.retain(|n| n.field != "ownership");
+            app.note_inferred("ownership", why);
+        }
+        file.apps.push(app);
+    }
     assert_eq!(
         live.apps.len(),
         6,
         "3 installations, 2 SSO tokens, 1 fine-grained token"
     );
+    let chat = by_name(&live.apps, "ChatPilot Sync");
+    assert_eq!(chat.publisher.name.as_deref(), Some("chatpilot-inc"));
+    assert_eq!(chat.ownership, Ownership::ThirdParty);
+    assert_eq!(
+        by_name(&live.apps, "Acme Deploy Helper").ownership,
+        Ownership::FirstParty
+    );
+    assert_eq!(by_name(&live.apps, "old-ci").enabled, Some(false));
     assert_eq!(sorted_json(&live.apps), sorted_json(&file.apps));
     assert_eq!(sorted_json(&live.grants), sorted_json(&file.grants));
     assert!(summary.gaps.is_empty(), "{:?}", summary.gaps);
     assert_eq!(
-        summary.requests, 5,
-        "token, 2 installation pages, SSO, PATs"
+        summary.requests, 8,
+        "token, 2 installation pages, 3 app lookups, SSO, PATs"
     );
 
     // The installation token came from a JWT signed with the app's key.
