@@ -7,13 +7,16 @@
 //! Calls (cursor paging: `response_metadata.next_cursor` until empty, `limit` up to 1000):
 //! 1. `GET {base}/admin.apps.approved.list`: the approved apps and their scopes (the
 //!    inventory itself; failing it fails the collection);
-//! 2. `GET {base}/admin.apps.restricted.list`: the blocked apps (a missing permission or a
-//!    method the plan lacks is a coverage gap).
+//! 2. `GET {base}/admin.apps.restricted.list`: the blocked apps;
+//! 3. `GET {base}/admin.apps.requests.list`: apps users asked to install, not decided yet.
+//!
+//! A missing permission or a method the plan lacks on steps 2–3 is a coverage gap.
 //!
 //! Slack answers most errors with HTTP 200 and `{"ok": false, "error": "…"}`; [`slack_error`]
 //! maps those codes to the shared error kinds. `tenant_id`, when set, scopes the lists to one
 //! workspace (`T…`, sent as `team_id`) or organization (`E…`, sent as `enterprise_id`).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -34,6 +37,39 @@ use crate::settings::TenantSettings;
 const DEFAULT_BASE: &str = "https://slack.com/api";
 /// The admin app lists' largest `limit`.
 const MAX_PAGE: u32 = 1000;
+
+/// One admin app list: its method, where its items are, and what approval state they are in.
+#[derive(Clone, Copy)]
+struct AdminList {
+    method: &'static str,
+    key: &'static str,
+    listing: Listing,
+    /// The coverage gap's name when the list cannot be read.
+    what: &'static str,
+}
+
+/// The lists read, in order: approved apps (the inventory; failing it fails the collection),
+/// then restricted apps and pending install requests (gaps when refused).
+const LISTS: [AdminList; 3] = [
+    AdminList {
+        method: "admin.apps.approved.list",
+        key: "approved_apps",
+        listing: Listing::Approved,
+        what: "approved apps (admin.apps.approved.list)",
+    },
+    AdminList {
+        method: "admin.apps.restricted.list",
+        key: "restricted_apps",
+        listing: Listing::Restricted,
+        what: "restricted apps (admin.apps.restricted.list)",
+    },
+    AdminList {
+        method: "admin.apps.requests.list",
+        key: "app_requests",
+        listing: Listing::Requested,
+        what: "pending install requests (admin.apps.requests.list)",
+    },
+];
 
 /// The Slack connector.
 pub struct SlackConnector {
@@ -184,43 +220,36 @@ impl Connector for SlackConnector {
             self.scope_param()
         );
 
-        self.list(
-            &session,
-            "admin.apps.approved.list",
-            "approved_apps",
-            Listing::Approved,
-            &query,
-            sink,
-        )
-        .await?;
-        let restricted = self
-            .list(
-                &session,
-                "admin.apps.restricted.list",
-                "restricted_apps",
-                Listing::Restricted,
-                &query,
-                sink,
-            )
-            .await;
-        if let Err(e) = restricted {
-            session.gap_or_fail("restricted apps (admin.apps.restricted.list)", e)?;
+        let mut seen = HashSet::new();
+        let [approved, optional @ ..] = LISTS;
+        self.list(&session, approved, &query, &mut seen, sink)
+            .await?;
+        for list in optional {
+            if let Err(e) = self.list(&session, list, &query, &mut seen, sink).await {
+                session.gap_or_fail(list.what, e)?;
+            }
         }
         Ok(session.summary())
     }
 }
 
 impl SlackConnector {
-    /// Stream one admin list's apps (and an approved app's grants) into `sink`.
+    /// Stream one admin list's apps (and an approved app's grants) into `sink`; an app already
+    /// sent from an earlier list is not sent again.
     async fn list(
         &self,
         session: &Session,
-        method: &'static str,
-        key: &'static str,
-        listing: Listing,
+        list: AdminList,
         query: &str,
+        seen: &mut HashSet<String>,
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
+        let AdminList {
+            method,
+            key,
+            listing,
+            ..
+        } = list;
         let mut pages = Pages::new(session, method, key, query.to_string());
         let mut index = 0usize;
         while let Some(items) = pages.next(session).await? {
@@ -230,6 +259,9 @@ impl SlackConnector {
                         .at(format!("tenant {}, GET {method}", self.settings.name))
                 })?;
                 index += 1;
+                if !seen.insert(app.external_id.clone()) {
+                    continue;
+                }
                 let grants = parse::parse_grants(&item, listing);
                 sink.send(InventoryItem::App(Box::new(app))).await?;
                 for grant in grants {

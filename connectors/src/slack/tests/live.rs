@@ -47,7 +47,25 @@ async fn slack(restricted: ResponseTemplate) -> MockServer {
         .respond_with(restricted)
         .mount(&server)
         .await;
+    method_at("admin.apps.requests.list")
+        .respond_with(ResponseTemplate::new(200).set_body_json(requests()))
+        .mount(&server)
+        .await;
     server
+}
+
+/// One pending install request, and one for an app already approved (sent once, as approved).
+fn requests() -> Value {
+    let approved = items("slack/approved.json", "approved_apps");
+    json!({"ok": true, "response_metadata": {"next_cursor": ""}, "app_requests": [
+        {
+            "id": "Ar0REQ1", "app": {"id": "A0REQUEST05", "name": "Polls", "is_internal": false},
+            "user": {"id": "U02", "name": "bob", "email": "bob@acme-demo.com"},
+            "scopes": [{"name": "chat:write", "token_type": "bot"}], "message": "please",
+            "date_created": 1712000000
+        },
+        {"id": "Ar0REQ2", "app": approved[0]["app"], "scopes": [], "date_created": 1712000001}
+    ]})
 }
 
 fn settings(server: &MockServer) -> TenantSettings {
@@ -68,12 +86,22 @@ async fn a_live_collection_equals_the_import_of_the_same_lists() {
     let blocked = read_document(&restricted).unwrap();
     file.apps.extend(blocked.apps);
     file.grants.extend(blocked.grants);
-    assert_eq!(live.apps.len(), 4, "three approved apps, one restricted");
+    let mut pending = requests();
+    pending["app_requests"].as_array_mut().unwrap().truncate(1);
+    file.apps.extend(read_document(&pending).unwrap().apps);
+    assert_eq!(
+        live.apps.len(),
+        5,
+        "three approved apps, one restricted, one requested"
+    );
     assert_eq!(sorted(&live.apps), sorted(&file.apps));
     assert_eq!(sorted(&live.grants), sorted(&file.grants));
     assert!(!live.grants.is_empty());
     assert!(summary.gaps.is_empty(), "{:?}", summary.gaps);
-    assert_eq!(summary.requests, 3, "two approved pages, one restricted");
+    assert_eq!(
+        summary.requests, 4,
+        "two approved pages, one restricted, one requests"
+    );
 }
 
 #[tokio::test]
@@ -83,7 +111,7 @@ async fn a_missing_scope_on_the_restricted_list_is_a_gap() {
     let server = slack(denied).await;
     let connector = fetch::SlackConnector::new(settings(&server)).unwrap();
     let (live, summary) = collect_all(&connector).await.unwrap();
-    assert_eq!(live.apps.len(), 3);
+    assert_eq!(live.apps.len(), 4, "approved and requested");
     assert_eq!(summary.gaps.len(), 1, "{:?}", summary.gaps);
     assert!(summary.gaps[0].what.contains("restricted"));
     assert!(summary.gaps[0].reason.contains("missing_scope"));
@@ -161,6 +189,12 @@ async fn a_configured_enterprise_scopes_the_lists() {
     Mock::given(path("/api/admin.apps.restricted.list"))
         .and(query_param("enterprise_id", "E0ACME"))
         .respond_with(page("restricted_apps", &[], ""))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/admin.apps.requests.list"))
+        .and(query_param("enterprise_id", "E0ACME"))
+        .respond_with(page("app_requests", &[], ""))
         .expect(1)
         .mount(&server)
         .await;
