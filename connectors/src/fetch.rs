@@ -23,6 +23,18 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Entra => Ok(Box::new(crate::entra::fetch::EntraConnector::new(
             settings,
         )?)),
+        Provider::Google => Ok(Box::new(crate::google::fetch::GoogleConnector::new(
+            settings,
+        )?)),
+        Provider::Github => Ok(Box::new(crate::github::fetch::GitHubConnector::new(
+            settings,
+        )?)),
+        Provider::Salesforce => Ok(Box::new(
+            crate::salesforce::fetch::SalesforceConnector::new(settings)?,
+        )),
+        Provider::Slack => Ok(Box::new(crate::slack::fetch::SlackConnector::new(
+            settings,
+        )?)),
         other => Err(ConnectorError::new(
             ErrorKind::Config,
             format!(

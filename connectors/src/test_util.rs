@@ -68,3 +68,33 @@ pub async fn collect_all(
     flushed?;
     Ok((inv, summary))
 }
+
+/// A test key file under `tests/fixtures/keys/`, as bytes.
+pub fn test_key(name: &str) -> Vec<u8> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/keys")
+        .join(name);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+/// The header and claims of `jwt`, its RS256 signature verified with the test key's public
+/// half (`aud` and times are left to the caller to check).
+pub fn verified_claims(jwt: &str) -> (jsonwebtoken::Header, Value) {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    let key = DecodingKey::from_rsa_pem(&test_key("test-rsa.pub.pem")).unwrap();
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let data = jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap();
+    (data.header, data.claims)
+}
+
+/// Each item as JSON, sorted: two collections with the same items in any order compare equal.
+pub fn sorted_json<T: serde::Serialize>(items: &[T]) -> Vec<String> {
+    let mut out: Vec<String> = items
+        .iter()
+        .map(|i| serde_json::to_string(i).unwrap())
+        .collect();
+    out.sort();
+    out
+}

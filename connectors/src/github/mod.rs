@@ -8,6 +8,7 @@
 //! document adds its grant to that app instead of a second copy.
 
 pub mod credentials;
+pub mod fetch;
 pub mod grants;
 pub mod parse;
 

@@ -190,3 +190,5 @@ fn an_unrecognised_item_is_malformed_and_named() {
     assert_eq!(e.kind, crate::ErrorKind::Malformed);
     assert!(e.message.starts_with("installations[0]:"), "{e}");
 }
+
+mod live;

@@ -5,6 +5,7 @@
 //! response (`{"kind": "admin#directory#tokenList", "items": [...]}`), a JSON array of tokens
 //! (for example several users' lists concatenated), or a single token.
 
+pub mod fetch;
 pub mod parse;
 
 use serde_json::Value;

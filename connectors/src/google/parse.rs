@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Provider;
 use crate::error::ConnectorError;
@@ -74,41 +74,73 @@ pub fn parse_grant(t: &Token) -> Grant {
 
 /// One app per client id among `tokens`, in client-id order.
 pub fn apps_from_tokens(tokens: &[Token]) -> Vec<OAuthApp> {
-    let mut by_client: BTreeMap<&str, Vec<&Token>> = BTreeMap::new();
+    let mut clients = Clients::default();
     for t in tokens {
-        by_client.entry(t.client_id.as_str()).or_default().push(t);
+        clients.add(t);
     }
-    by_client
-        .into_iter()
-        .map(|(client_id, tokens)| app_of(client_id, &tokens))
-        .collect()
+    clients.into_apps()
 }
 
-fn app_of(client_id: &str, tokens: &[&Token]) -> OAuthApp {
-    let id = short(client_id);
-    let name = tokens
-        .iter()
-        .find_map(|t| t.display_text.as_deref().filter(|n| !n.is_empty()))
-        .unwrap_or(&id);
-    let mut app = OAuthApp::new(Provider::Google, &id, short(name));
+/// What the tokens of each client id say about the client, gathered one token at a time, so a
+/// collector can read users' tokens as they come and hold only this per client. The result
+/// does not depend on the order tokens arrive in.
+#[derive(Debug, Default)]
+pub struct Clients {
+    by_client: BTreeMap<String, Client>,
+}
+
+#[derive(Debug, Default)]
+struct Client {
+    /// The smallest non-empty `displayText` seen (order-independent).
+    name: Option<String>,
+    /// Distinct scopes, the first `MAX_ITEMS` in sort order.
+    scopes: BTreeSet<String>,
+    native: bool,
+    anonymous: bool,
+}
+
+impl Clients {
+    /// Count `t` towards its client.
+    pub fn add(&mut self, t: &Token) {
+        let client = self.by_client.entry(short(&t.client_id)).or_default();
+        if let Some(name) = t.display_text.as_deref().filter(|n| !n.is_empty()) {
+            let name = short(name);
+            if client.name.as_ref().is_none_or(|known| name < *known) {
+                client.name = Some(name);
+            }
+        }
+        for scope in t.scopes.iter().take(MAX_ITEMS) {
+            client.scopes.insert(short(scope));
+            if client.scopes.len() > MAX_ITEMS {
+                client.scopes.pop_last();
+            }
+        }
+        client.native |= t.native_app == Some(true);
+        client.anonymous |= t.anonymous == Some(true);
+    }
+
+    /// One app per client id, in client-id order.
+    pub fn into_apps(self) -> Vec<OAuthApp> {
+        self.by_client
+            .into_iter()
+            .map(|(id, client)| app_of(id, client))
+            .collect()
+    }
+}
+
+fn app_of(id: String, client: Client) -> OAuthApp {
+    let name = client.name.unwrap_or_else(|| id.clone());
+    let mut app = OAuthApp::new(Provider::Google, &id, name);
     app.client_id = Some(id.clone());
     app.ownership = Ownership::ThirdParty;
     app.note_inferred(
         "ownership",
         "tokens.list shows the apps users authorized; Workspace does not say whether a client belongs to one of this organization's own projects",
     );
-    let mut scopes: Vec<String> = tokens
-        .iter()
-        .flat_map(|t| t.scopes.iter())
-        .take(MAX_ITEMS)
-        .map(|s| short(s))
-        .collect();
-    scopes.sort();
-    scopes.dedup();
+    let scopes: Vec<String> = client.scopes.into_iter().collect();
     app.requested_scopes = scopes.clone();
 
-    let native = tokens.iter().any(|t| t.native_app == Some(true));
-    let anonymous = tokens.iter().any(|t| t.anonymous == Some(true));
+    let (native, anonymous) = (client.native, client.anonymous);
     if native {
         app.app_kind = AppKind::Native;
         app.client_type = ClientType::Public;

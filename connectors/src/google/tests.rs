@@ -100,3 +100,43 @@ fn a_token_without_a_client_id_is_malformed() {
     assert_eq!(e.kind, crate::ErrorKind::Malformed);
     assert!(e.message.starts_with("items[0]:"), "{e}");
 }
+
+#[test]
+fn an_app_is_the_same_whatever_order_its_tokens_arrive_in() {
+    let doc = fixture("google/tokens.json");
+    let mut tokens: Vec<parse::Token> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| parse::token(t).unwrap())
+        .collect();
+    tokens[1].display_text = Some("ChatPilot (old name)".into());
+    let forward = parse::apps_from_tokens(&tokens);
+    tokens.reverse();
+    let backward = parse::apps_from_tokens(&tokens);
+    assert_eq!(
+        serde_json::to_string(&forward).unwrap(),
+        serde_json::to_string(&backward).unwrap()
+    );
+}
+
+#[test]
+fn a_scope_only_a_late_user_granted_is_still_in_the_union() {
+    let token = |user: usize, scopes: &[&str]| parse::Token {
+        client_id: "c.apps.googleusercontent.com".into(),
+        user_key: Some(format!("u{user}")),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..parse::Token::default()
+    };
+    let mut tokens: Vec<parse::Token> = (0..600)
+        .map(|u| token(u, &["openid", "email", "profile"]))
+        .collect();
+    tokens.push(token(600, &["https://mail.google.com/"]));
+    let apps = parse::apps_from_tokens(&tokens);
+    assert_eq!(
+        apps[0].requested_scopes,
+        vec!["email", "https://mail.google.com/", "openid", "profile"]
+    );
+}
+
+mod live;

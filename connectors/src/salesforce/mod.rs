@@ -10,6 +10,7 @@
 //! become apps of their own; the `ConnectedAppSettings` metadata singleton becomes the org's
 //! tenant policy.
 
+pub mod fetch;
 pub mod parse;
 pub mod policy;
 pub mod records;

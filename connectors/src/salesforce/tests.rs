@@ -260,3 +260,5 @@ fn connected_app_settings_are_the_orgs_api_access_control() {
         Some(crate::detect::Format::Salesforce)
     );
 }
+
+mod live;

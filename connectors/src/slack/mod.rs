@@ -7,6 +7,7 @@
 //! manifest, a single list item, or a JSON array of items or manifests. A response with
 //! `"ok": false` is an error, whatever its HTTP status was (CONNECTORS.md §8.4).
 
+pub mod fetch;
 pub mod parse;
 
 use serde_json::Value;

@@ -163,3 +163,5 @@ fn a_pending_request_is_neither_enabled_nor_disabled() {
     assert!(has_note(&inv.apps[0], "enabled", NoteKind::Unknown));
     assert!(inv.grants.is_empty());
 }
+
+mod live;
