@@ -74,19 +74,27 @@ impl Session {
         self.http.get_json(url, self.auth.as_ref()).await
     }
 
-    /// Record that `what` could not be collected because of `error`, when the error means a
-    /// missing permission or endpoint (the rest of the collection goes on); any other error
-    /// is returned, failing the collection.
+    /// Decide what a failed optional part of the collection means:
+    /// - 403 (the collector lacks a permission): a coverage gap; the rest goes on, and the
+    ///   collection counts as partial, so the stored inventory is kept as it was;
+    /// - 404 (the tenant has no such data: an Enterprise-only listing on a smaller plan, an
+    ///   object deleted meanwhile): nothing is missing, logged and skipped;
+    /// - anything else fails the collection.
     pub fn gap_or_fail(&mut self, what: &str, error: ConnectorError) -> Result<(), ConnectorError> {
-        if matches!(error.kind, ErrorKind::Permission | ErrorKind::NotFound) {
-            tracing::warn!(tenant = %self.http.tenant(), what, error = %error, "coverage gap");
-            self.gaps.push(CoverageGap {
-                what: what.to_string(),
-                reason: error.to_string(),
-            });
-            Ok(())
-        } else {
-            Err(error)
+        match error.kind {
+            ErrorKind::Permission => {
+                tracing::warn!(tenant = %self.http.tenant(), what, error = %error, "coverage gap");
+                self.gaps.push(CoverageGap {
+                    what: what.to_string(),
+                    reason: error.to_string(),
+                });
+                Ok(())
+            }
+            ErrorKind::NotFound => {
+                tracing::info!(tenant = %self.http.tenant(), what, "not available for this tenant");
+                Ok(())
+            }
+            _ => Err(error),
         }
     }
 

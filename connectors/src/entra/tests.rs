@@ -327,6 +327,16 @@ mod live {
     }
 
     #[tokio::test]
+    async fn an_endpoint_the_tenant_lacks_is_skipped_not_a_gap() {
+        let server = graph(404).await;
+        let connector = fetch::EntraConnector::new(settings(&server)).unwrap();
+        let (live, summary) = collect_all(&connector).await.unwrap();
+        assert!(summary.gaps.is_empty(), "{:?}", summary.gaps);
+        assert!(live.policies.is_empty());
+        assert_eq!(live.apps.len(), 4);
+    }
+
+    #[tokio::test]
     async fn the_consent_policy_is_collected_when_readable() {
         let server = graph(200).await;
         let connector = fetch::EntraConnector::new(settings(&server)).unwrap();
