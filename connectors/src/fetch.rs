@@ -23,6 +23,7 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Entra => Ok(Box::new(crate::entra::fetch::EntraConnector::new(
             settings,
         )?)),
+        Provider::Okta => Ok(Box::new(crate::okta::fetch::OktaConnector::new(settings)?)),
         other => Err(ConnectorError::new(
             ErrorKind::Config,
             format!(
@@ -121,5 +122,84 @@ pub fn token_url(settings: &TenantSettings, default: &str) -> Result<Url, Connec
     match &settings.token_url {
         Some(u) => Ok(u.clone()),
         None => Url::parse(default).map_err(|_| settings.config_error("token_url", "is invalid")),
+    }
+}
+
+/// `value` (an id the provider returned) as one URL path segment: every byte outside RFC 3986's
+/// unreserved set is percent-encoded, so a hostile id cannot add segments, a query or a
+/// fragment; `.` and `..` (which would climb the path) and the empty id are refused.
+pub fn path_segment(value: &str) -> Result<String, ConnectorError> {
+    if matches!(value, "" | "." | "..") {
+        return Err(ConnectorError::malformed(format!(
+            "an object id ({:?}) cannot be used in a URL path",
+            crate::redact::bound_str(value, 64)
+        )));
+    }
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Offset paging (`page=N` or `first=N` with a page size), for APIs without cursors: the
+/// listing ends on an empty or short page, or when the reported total is reached. A page whose
+/// first item was already seen means the server ignores the offset: that is an error rather
+/// than an endless scan, and the page limit of [`PageGuard`] applies.
+pub struct Offsets {
+    guard: crate::http::PageGuard,
+    size: u32,
+    page: u64,
+    first: u64,
+    done: bool,
+    seen: std::collections::HashSet<[u8; 32]>,
+    at: String,
+}
+
+impl Offsets {
+    /// A listing of pages of `size` items, named `listing` in errors.
+    pub fn new(session: &Session, listing: &str, size: u32) -> Offsets {
+        Offsets {
+            guard: session.http.page_guard(listing),
+            size: size.max(1),
+            page: 0,
+            first: 0,
+            done: false,
+            seen: std::collections::HashSet::new(),
+            at: format!("tenant {}, {listing}", session.http.tenant()),
+        }
+    }
+
+    /// The next page to ask for as `(page index, index of its first item)`; `None` when done.
+    pub fn next(&self) -> Option<(u64, u64)> {
+        (!self.done).then_some((self.page, self.first))
+    }
+
+    /// Account for a page just read; `total` when the API reports one.
+    pub fn record(&mut self, items: &[Value], total: Option<u64>) -> Result<(), ConnectorError> {
+        use sha2::{Digest, Sha256};
+        let Some(head) = items.first() else {
+            self.done = true;
+            return Ok(());
+        };
+        let digest: [u8; 32] = Sha256::digest(head.to_string().as_bytes()).into();
+        if !self.seen.insert(digest) {
+            return Err(ConnectorError::malformed(format!(
+                "paging loops: page {} repeats a page already read",
+                self.page + 1
+            ))
+            .at(self.at.clone()));
+        }
+        self.page += 1;
+        self.first += items.len() as u64;
+        if items.len() < self.size as usize || total.is_some_and(|t| self.first >= t) {
+            self.done = true;
+            return Ok(());
+        }
+        self.guard.advance(&self.first.to_string())
     }
 }

@@ -68,3 +68,21 @@ pub async fn collect_all(
     flushed?;
     Ok((inv, summary))
 }
+
+/// The apps and grants of `inv` serialized and sorted: two collections of the same objects
+/// compare equal whatever order they were sent in.
+pub fn inventory_json(inv: &crate::file::Inventory) -> (Vec<String>, Vec<String>) {
+    let mut apps: Vec<String> = inv
+        .apps
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap())
+        .collect();
+    let mut grants: Vec<String> = inv
+        .grants
+        .iter()
+        .map(|g| serde_json::to_string(g).unwrap())
+        .collect();
+    apps.sort();
+    grants.sort();
+    (apps, grants)
+}

@@ -1,0 +1,201 @@
+//! Collect an Okta org over the Management API (CONNECTORS.md §2).
+//!
+//! Auth: an API token (`token_env`, sent as `Authorization: SSWS <token>`), or OAuth for Okta:
+//! an API Services app's `client_id` with `private_key_file` (`private_key_jwt` client
+//! credentials at `{base_url}/oauth2/v1/token`) for the read scopes in [`SCOPES`].
+//!
+//! Calls, in order (paged with `Link: <…>; rel="next"`, `limit` up to 200):
+//! 1. `GET /api/v1/apps`: every app instance; the OAuth clients stream out as they arrive
+//!    (SAML, bookmark and other non-OAuth apps are skipped by the parser);
+//! 2. `GET /api/v1/apps/{appId}/grants?expand=scope` for each OAuth app: the scope consents
+//!    granted to it (revoked ones are skipped by the parser).
+//!
+//! A 403 on step 2 is recorded as a coverage gap and the rest goes on (a 404 means the app
+//! was deleted meanwhile and is passed over); the app list is the inventory itself, so
+//! failing it fails the collection. Token lifetimes stay the org authorization server's
+//! defaults, as the parser infers them and notes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use url::Url;
+
+use super::parse;
+use crate::Provider;
+use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
+use crate::connector::{CollectSummary, Connector, ItemSink};
+use crate::error::{ConnectorError, ErrorKind};
+use crate::fetch::{Session, page_items, path_segment, static_token, token_url};
+use crate::http::{HttpClient, PageGuard, next_link};
+use crate::model::InventoryItem;
+use crate::settings::TenantSettings;
+
+/// Okta's largest page for `/api/v1/apps`.
+const MAX_PAGE: u32 = 200;
+/// The read scopes the OAuth-for-Okta service app asks for.
+pub const SCOPES: &str =
+    "okta.apps.read okta.appGrants.read okta.users.read okta.authorizationServers.read";
+
+/// The Okta connector.
+pub struct OktaConnector {
+    settings: TenantSettings,
+    base: Url,
+    auth: Arc<dyn TokenSource>,
+}
+
+impl OktaConnector {
+    /// A connector for `settings`; a config error names the first missing or invalid key.
+    pub fn new(settings: TenantSettings) -> Result<OktaConnector, ConnectorError> {
+        let base = settings.base_url(None)?;
+        let auth = match static_token(&settings, Scheme::Ssws) {
+            Some(token) => token,
+            None => Arc::new(OAuthToken::new(service_app(&settings, &base)?)),
+        };
+        Ok(OktaConnector {
+            settings,
+            base,
+            auth,
+        })
+    }
+}
+
+/// OAuth for Okta: client credentials with a `private_key_jwt` assertion.
+fn service_app(settings: &TenantSettings, base: &Url) -> Result<Grant, ConnectorError> {
+    let Some(pem) = &settings.private_key_pem else {
+        return Err(settings.config_error(
+            "token_env",
+            "(an API token) or `client_id` with `private_key_file` is required for provider okta",
+        ));
+    };
+    let client_id = settings
+        .require("client_id", &settings.client_id)?
+        .to_string();
+    use secrecy::ExposeSecret;
+    let key = SigningKey::from_rsa_pem(pem.expose_secret().as_bytes())
+        .map_err(|e| settings.config_error("private_key_file", &e.message))?;
+    let default = crate::auth::oauth::join(base, "oauth2/v1/token")?;
+    Ok(Grant::ClientAssertion {
+        token_url: token_url(settings, default.as_str())?,
+        client_id,
+        key,
+        scope: Some(SCOPES.to_string()),
+    })
+}
+
+/// An Okta listing, one page at a time, following the `Link: rel="next"` header.
+struct Pages {
+    next: Option<Url>,
+    guard: PageGuard,
+}
+
+impl Pages {
+    fn new(session: &Session, path: &str) -> Result<Pages, ConnectorError> {
+        let first = session.url(path)?;
+        Ok(Pages {
+            guard: session.http.page_guard(&format!("GET {}", first.path())),
+            next: Some(first),
+        })
+    }
+
+    async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let (page, response) = session.get(url).await?;
+        if let Some(link) = next_link(&response.headers) {
+            self.next = Some(self.guard.follow(&response.url, &link)?);
+        }
+        page_items(page, "items")
+            .map(Some)
+            .map_err(|e| session.http.name(e, &response.url))
+    }
+}
+
+#[async_trait]
+impl Connector for OktaConnector {
+    fn provider(&self) -> Provider {
+        Provider::Okta
+    }
+
+    async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
+        let http = HttpClient::new(
+            &self.settings.name,
+            Provider::Okta,
+            self.settings.http.clone(),
+        )?;
+        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let limit = self.settings.page_size(MAX_PAGE);
+        let at = format!("tenant {}, GET /api/v1/apps", self.settings.name);
+
+        // 1. Apps: only ids are held, for the grant calls.
+        let mut app_of_client: HashMap<String, String> = HashMap::new();
+        let mut oauth_apps: Vec<String> = Vec::new();
+        let mut pages = Pages::new(&session, &format!("api/v1/apps?limit={limit}"))?;
+        while let Some(items) = pages.next(&session).await? {
+            for raw in items {
+                let parsed = parse::parse_app(&raw).map_err(|e| {
+                    let id = raw.get("id").and_then(Value::as_str).unwrap_or("?");
+                    ConnectorError {
+                        message: format!("app {}: {}", crate::redact::bound_str(id, 64), e.message),
+                        ..e
+                    }
+                    .at(at.clone())
+                })?;
+                let Some(app) = parsed else { continue };
+                if let Some(client) = &app.client_id {
+                    app_of_client.insert(client.clone(), app.external_id.clone());
+                }
+                oauth_apps.push(app.external_id.clone());
+                sink.send(InventoryItem::App(Box::new(app))).await?;
+            }
+        }
+
+        // 2. Each OAuth app's scope consents.
+        for app_id in &oauth_apps {
+            match self
+                .app_grants(&session, app_id, &app_of_client, sink)
+                .await
+            {
+                Ok(()) => {}
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    tracing::debug!(tenant = %self.settings.name, "an app vanished during the collection");
+                }
+                Err(e) => {
+                    session.gap_or_fail("app grants (/api/v1/apps/{appId}/grants)", e)?;
+                    break;
+                }
+            }
+        }
+        Ok(session.summary())
+    }
+}
+
+impl OktaConnector {
+    async fn app_grants(
+        &self,
+        session: &Session,
+        app_id: &str,
+        app_of_client: &HashMap<String, String>,
+        sink: &mut ItemSink,
+    ) -> Result<(), ConnectorError> {
+        let path = format!("api/v1/apps/{}/grants?expand=scope", path_segment(app_id)?);
+        let mut pages = Pages::new(session, &path)?;
+        while let Some(items) = pages.next(session).await? {
+            for raw in items {
+                let grant =
+                    parse::parse_grant(raw, |c| app_of_client.get(c).cloned()).map_err(|e| {
+                        e.at(format!(
+                            "tenant {}, GET /api/v1/apps/{{appId}}/grants",
+                            self.settings.name
+                        ))
+                    })?;
+                if let Some(grant) = grant {
+                    sink.send(InventoryItem::Grant(grant)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
