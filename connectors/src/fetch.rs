@@ -24,6 +24,9 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
             settings,
         )?)),
         Provider::Okta => Ok(Box::new(crate::okta::fetch::OktaConnector::new(settings)?)),
+        Provider::Auth0 => Ok(Box::new(crate::auth0::fetch::Auth0Connector::new(
+            settings,
+        )?)),
         other => Err(ConnectorError::new(
             ErrorKind::Config,
             format!(
