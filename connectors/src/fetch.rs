@@ -27,6 +27,9 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Auth0 => Ok(Box::new(crate::auth0::fetch::Auth0Connector::new(
             settings,
         )?)),
+        Provider::Keycloak => Ok(Box::new(crate::keycloak::fetch::KeycloakConnector::new(
+            settings,
+        )?)),
         other => Err(ConnectorError::new(
             ErrorKind::Config,
             format!(

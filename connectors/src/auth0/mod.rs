@@ -57,4 +57,6 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
 }
 
 #[cfg(test)]
+mod live_tests;
+#[cfg(test)]
 mod tests;

@@ -75,4 +75,6 @@ pub fn read_document(value: &Value) -> Result<crate::file::Inventory, ConnectorE
 }
 
 #[cfg(test)]
+mod live_tests;
+#[cfg(test)]
 mod tests;
