@@ -7,15 +7,17 @@
 //! Calls, in order (paged with `Link: <…>; rel="next"`, `limit` up to 200):
 //! 1. `GET /api/v1/apps`: every app instance; the OAuth clients stream out as they arrive
 //!    (SAML, bookmark and other non-OAuth apps are skipped by the parser);
-//! 2. `GET /api/v1/apps/{appId}/grants?expand=scope` for each OAuth app: the scope consents
-//!    granted to it (revoked ones are skipped by the parser).
+//! 2. `GET /api/v1/apps/{appId}/grants?expand=scope` for each OAuth app: the Okta API scopes
+//!    granted to it (revoked grants are skipped by the parser);
+//! 3. `GET /api/v1/users`, then `GET /api/v1/users/{userId}/grants?expand=scope` for each
+//!    user: users' consents to the scopes of custom authorization servers (one call per user).
 //!
-//! A 403 on step 2 is recorded as a coverage gap and the rest goes on (a 404 means the app
-//! was deleted meanwhile and is passed over); the app list is the inventory itself, so
-//! failing it fails the collection. Token lifetimes stay the org authorization server's
+//! A 403 on steps 2–3 is recorded as a coverage gap and the rest goes on (a 404 on one app or
+//! user means it was deleted meanwhile and is passed over); the app list is the inventory
+//! itself, so failing it fails the collection. Token lifetimes stay the org authorization server's
 //! defaults, as the parser infers them and notes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -152,13 +154,20 @@ impl Connector for OktaConnector {
             }
         }
 
-        // 2. Each OAuth app's scope consents.
+        // 2. Each OAuth app's scope grants; their ids are held so that step 3 skips them.
+        let mut seen: HashSet<String> = HashSet::new();
         for app_id in &oauth_apps {
-            match self
-                .app_grants(&session, app_id, &app_of_client, sink)
-                .await
-            {
-                Ok(()) => {}
+            let found = self
+                .grants(
+                    &session,
+                    app_grants_path(app_id)?,
+                    None,
+                    &app_of_client,
+                    sink,
+                )
+                .await;
+            match found {
+                Ok(ids) => seen.extend(ids),
                 Err(e) if e.kind == ErrorKind::NotFound => {
                     tracing::debug!(tenant = %self.settings.name, "an app vanished during the collection");
                 }
@@ -168,34 +177,115 @@ impl Connector for OktaConnector {
                 }
             }
         }
+
+        // 3. Users' consents.
+        if let Err(e) = self
+            .user_grants(&session, limit, &seen, &app_of_client, sink)
+            .await
+        {
+            session.gap_or_fail("user grants (/api/v1/users/{userId}/grants)", e)?;
+        }
         Ok(session.summary())
     }
 }
 
+fn app_grants_path(app_id: &str) -> Result<String, ConnectorError> {
+    Ok(format!(
+        "api/v1/apps/{}/grants?expand=scope",
+        path_segment(app_id)?
+    ))
+}
+
 impl OktaConnector {
-    async fn app_grants(
+    /// Every user's consents, but those already read from the apps (`seen`).
+    async fn user_grants(
         &self,
         session: &Session,
-        app_id: &str,
+        limit: u32,
+        seen: &HashSet<String>,
         app_of_client: &HashMap<String, String>,
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
-        let path = format!("api/v1/apps/{}/grants?expand=scope", path_segment(app_id)?);
-        let mut pages = Pages::new(session, &path)?;
-        while let Some(items) = pages.next(session).await? {
-            for raw in items {
-                let grant =
-                    parse::parse_grant(raw, |c| app_of_client.get(c).cloned()).map_err(|e| {
-                        e.at(format!(
-                            "tenant {}, GET /api/v1/apps/{{appId}}/grants",
-                            self.settings.name
-                        ))
-                    })?;
-                if let Some(grant) = grant {
-                    sink.send(InventoryItem::Grant(grant)).await?;
+        let mut users = Pages::new(session, &format!("api/v1/users?limit={limit}"))?;
+        while let Some(items) = users.next(session).await? {
+            for user in items {
+                let Some(id) = user.get("id").and_then(Value::as_str) else {
+                    continue;
+                };
+                let path = format!(
+                    "api/v1/users/{}/grants?expand=scope&limit={MAX_PAGE}",
+                    path_segment(id)?
+                );
+                let found = self
+                    .grants(session, path, Some((&user, seen)), app_of_client, sink)
+                    .await;
+                match found {
+                    Ok(_) => {}
+                    // The user was deleted since the listing.
+                    Err(e) if e.kind == ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
                 }
             }
         }
         Ok(())
+    }
+
+    /// Stream the grants of one listing, returning their ids. For a user's listing, `user` is
+    /// the user (whose profile fills in grants without one) and the grant ids already read.
+    async fn grants(
+        &self,
+        session: &Session,
+        path: String,
+        user: Option<(&Value, &HashSet<String>)>,
+        app_of_client: &HashMap<String, String>,
+        sink: &mut ItemSink,
+    ) -> Result<Vec<String>, ConnectorError> {
+        let mut ids = Vec::new();
+        let mut pages = Pages::new(session, &path)?;
+        while let Some(items) = pages.next(session).await? {
+            for mut raw in items {
+                let id = raw.get("id").and_then(Value::as_str).map(str::to_string);
+                if let Some((user, seen)) = user {
+                    if id.as_ref().is_some_and(|id| seen.contains(id)) {
+                        continue;
+                    }
+                    with_user(&mut raw, user);
+                }
+                let grant =
+                    parse::parse_grant(raw, |c| app_of_client.get(c).cloned()).map_err(|e| {
+                        let listing = match user {
+                            Some(_) => "/api/v1/users/{userId}/grants",
+                            None => "/api/v1/apps/{appId}/grants",
+                        };
+                        e.at(format!("tenant {}, GET {listing}", self.settings.name))
+                    })?;
+                if let Some(grant) = grant {
+                    ids.extend(id);
+                    sink.send(InventoryItem::Grant(grant)).await?;
+                }
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// Give a user's grant its user (login, email, status) when Okta did not embed it.
+pub(super) fn with_user(grant: &mut Value, user: &Value) {
+    let Some(map) = grant.as_object_mut() else {
+        return;
+    };
+    let embedded = map
+        .entry("_embedded")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(embedded) = embedded.as_object_mut() {
+        embedded.entry("user").or_insert_with(|| {
+            serde_json::json!({
+                "profile": {
+                    "login": user.pointer("/profile/login"),
+                    "email": user.pointer("/profile/email"),
+                },
+                "status": user.get("status"),
+            })
+        });
     }
 }

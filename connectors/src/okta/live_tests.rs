@@ -88,6 +88,37 @@ async fn org(auth: &str, grants_status: u16) -> MockServer {
         .respond_with(ResponseTemplate::new(grants_status).set_body_json(json!([])))
         .mount(&server)
         .await;
+    // Users, one page; Alice's consent is listed under her too (read once all the same).
+    let alice = json!({"id": "00u1alice000000000001", "status": "ACTIVE",
+        "profile": {"login": "alice@acme.com", "email": "alice@acme.com"}});
+    let bob = json!({"id": "00u2bob00000000000002", "status": "SUSPENDED",
+        "profile": {"login": "bob@acme.com", "email": "bob@acme.com"}});
+    authed("/api/v1/users")
+        .and(query_param("limit", "200"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([alice, bob])))
+        .mount(&server)
+        .await;
+    let alices: Vec<Value> = items("grants.json")
+        .into_iter()
+        .filter(|g| g["userId"] == "00u1alice000000000001")
+        .collect();
+    assert_eq!(alices.len(), 1);
+    let user_grants = |p: &str, body: Value| {
+        let body = if grants_status == 200 {
+            body
+        } else {
+            json!({"errorCode": "E0000006", "errorSummary": "You do not have permission to perform the requested action"})
+        };
+        authed(p)
+            .and(query_param("expand", "scope"))
+            .respond_with(ResponseTemplate::new(grants_status).set_body_json(body))
+    };
+    user_grants("/api/v1/users/00u1alice000000000001/grants", json!(alices))
+        .mount(&server)
+        .await;
+    user_grants("/api/v1/users/00u2bob00000000000002/grants", json!([]))
+        .mount(&server)
+        .await;
     server
 }
 
@@ -108,7 +139,10 @@ async fn a_live_collection_equals_the_import_of_the_same_objects() {
     assert_eq!(live.grants.len(), 2, "the active grants");
     assert_eq!(inventory_json(&live), inventory_json(&file));
     assert!(summary.gaps.is_empty(), "{:?}", summary.gaps);
-    assert_eq!(summary.requests, 5, "2 app pages, 3 OAuth apps' grants");
+    assert_eq!(
+        summary.requests, 8,
+        "2 app pages, 3 OAuth apps' grants, 1 user page, 2 users' grants"
+    );
     crate::test_util::assert_no_secret(&live.apps, &["okta-returned-this-secret-value-0001"]);
 }
 
@@ -119,16 +153,18 @@ async fn forbidden_grants_are_a_coverage_gap_and_the_apps_are_kept() {
     let (live, summary) = collect_all(&connector).await.unwrap();
     assert_eq!(live.apps.len(), 3);
     assert!(live.grants.is_empty());
-    assert_eq!(summary.gaps.len(), 1, "{:?}", summary.gaps);
-    assert!(summary.gaps[0].what.contains("grants"));
+    let what: Vec<&str> = summary.gaps.iter().map(|g| g.what.as_str()).collect();
+    assert_eq!(what.len(), 2, "{what:?}");
+    assert!(what[0].starts_with("app grants"), "{what:?}");
+    assert!(what[1].starts_with("user grants"), "{what:?}");
     assert!(
         summary.gaps[0].reason.contains("E0000006"),
         "{}",
         summary.gaps[0].reason
     );
     assert_eq!(
-        summary.requests, 3,
-        "the grant calls stop at the first refusal"
+        summary.requests, 5,
+        "2 app pages, 1 app's grants, 1 user page, 1 user's grants: each step stops at its first refusal"
     );
 }
 
@@ -232,4 +268,37 @@ fn settings_for_factory() -> TenantSettings {
     s.base_url = Some("https://acme.okta.com".parse().unwrap());
     s.token = Some(API_TOKEN.into());
     s
+}
+
+#[test]
+fn a_user_grant_without_its_user_gets_the_listed_user() {
+    let user = json!({"id": "00u9", "status": "DEPROVISIONED",
+        "profile": {"login": "carol@acme.com", "email": "carol@acme.com"}});
+    let mut bare = json!({"id": "oag9", "status": "ACTIVE", "clientId": "0oac",
+        "userId": "00u9", "scopeId": "scp9", "_embedded": {"scope": {"name": "email"}}});
+    fetch::with_user(&mut bare, &user);
+    let grant = parse::parse_grant(bare, |_| None).unwrap().unwrap();
+    assert_eq!(grant.scopes, vec!["email".to_string()]);
+    match grant.principal {
+        crate::model::Principal::User {
+            id,
+            email,
+            display_name,
+            active,
+        } => {
+            assert_eq!(id, "00u9");
+            assert_eq!(email.as_deref(), Some("carol@acme.com"));
+            assert_eq!(display_name.as_deref(), Some("carol@acme.com"));
+            assert_eq!(active, Some(false));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A grant that embeds its user keeps that one.
+    let mut embedded = json!({"id": "oag8", "clientId": "0oac", "userId": "00u9",
+        "_embedded": {"user": {"profile": {"email": "kept@acme.com"}}}});
+    fetch::with_user(&mut embedded, &user);
+    assert_eq!(
+        embedded.pointer("/_embedded/user/profile/email"),
+        Some(&json!("kept@acme.com"))
+    );
 }
