@@ -209,3 +209,88 @@ impl Offsets {
         self.guard.advance(&self.first.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn session(max_pages: u32) -> Session {
+        let http = HttpClient::new(
+            "acme",
+            Provider::Auth0,
+            crate::http::HttpSettings {
+                max_pages,
+                ..crate::http::HttpSettings::default()
+            },
+        )
+        .unwrap();
+        let auth = Arc::new(auth::StaticToken::new(auth::Scheme::Bearer, "t".into()));
+        Session::new(http, auth, Url::parse("https://acme.test/").unwrap())
+    }
+
+    fn page(ids: std::ops::Range<u32>) -> Vec<Value> {
+        ids.map(|i| json!({"id": i})).collect()
+    }
+
+    #[test]
+    fn hostile_ids_stay_one_path_segment() {
+        assert_eq!(path_segment("0oa9i6uh-_.~").unwrap(), "0oa9i6uh-_.~");
+        assert_eq!(
+            path_segment("../admin?x=1#f").unwrap(),
+            "..%2Fadmin%3Fx%3D1%23f"
+        );
+        assert_eq!(path_segment("%2e%2e").unwrap(), "%252e%252e");
+        assert_eq!(path_segment("é").unwrap(), "%C3%A9");
+        for bad in ["", ".", ".."] {
+            assert_eq!(path_segment(bad).unwrap_err().kind, ErrorKind::Malformed);
+        }
+        let s = session(10);
+        let url = s.url(&format!(
+            "users/{}/grants",
+            path_segment("../../x").unwrap()
+        ));
+        assert_eq!(url.unwrap().path(), "/users/..%2F..%2Fx/grants");
+    }
+
+    #[test]
+    fn offsets_end_on_a_short_page_or_the_total() {
+        let s = session(10);
+        let mut short = Offsets::new(&s, "GET /clients", 2);
+        assert_eq!(short.next(), Some((0, 0)));
+        short.record(&page(0..2), None).unwrap();
+        assert_eq!(short.next(), Some((1, 2)));
+        short.record(&page(2..3), None).unwrap();
+        assert_eq!(short.next(), None);
+
+        let mut total = Offsets::new(&s, "GET /clients", 2);
+        total.record(&page(0..2), Some(4)).unwrap();
+        total.record(&page(2..4), Some(4)).unwrap();
+        assert_eq!(total.next(), None, "the total is reached on a full page");
+
+        let mut empty = Offsets::new(&s, "GET /clients", 2);
+        empty.record(&page(0..2), None).unwrap();
+        empty.record(&[], None).unwrap();
+        assert_eq!(empty.next(), None);
+    }
+
+    #[test]
+    fn a_repeated_page_or_too_many_pages_is_an_error() {
+        let s = session(3);
+        let mut repeat = Offsets::new(&s, "GET /clients", 2);
+        repeat.record(&page(0..2), None).unwrap();
+        let err = repeat.record(&page(0..2), None).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Malformed);
+        assert!(err.to_string().contains("loops"), "{err}");
+        assert!(
+            err.to_string().contains("tenant acme, GET /clients"),
+            "{err}"
+        );
+
+        let mut long = Offsets::new(&s, "GET /clients", 2);
+        long.record(&page(0..2), None).unwrap();
+        long.record(&page(2..4), None).unwrap();
+        let err = long.record(&page(4..6), None).unwrap_err();
+        assert!(err.to_string().contains("more than 3 pages"), "{err}");
+    }
+}
