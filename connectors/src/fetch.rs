@@ -112,6 +112,14 @@ pub fn page_items(page: Value, key: &str) -> Result<Vec<Value>, ConnectorError> 
     }
 }
 
+/// A response that must be a bare JSON array (Okta, Keycloak): anything else is malformed.
+pub fn json_list(body: Value) -> Result<Vec<Value>, ConnectorError> {
+    match body {
+        Value::Array(items) => Ok(items),
+        _ => Err(ConnectorError::malformed("a JSON list was expected")),
+    }
+}
+
 /// A static token when one is configured, as `scheme`.
 pub fn static_token(
     settings: &TenantSettings,

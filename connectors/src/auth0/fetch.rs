@@ -117,7 +117,7 @@ impl Pages {
 fn in_item(tenant: &str, path: &str, id: Option<&str>, error: ConnectorError) -> ConnectorError {
     let id = bound_str(id.unwrap_or("?"), 64);
     ConnectorError {
-        message: format!("{id}: {}", error.message),
+        message: format!("{id:?}: {}", error.message),
         ..error
     }
     .at(format!("tenant {tenant}, GET /{path}"))

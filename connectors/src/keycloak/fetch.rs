@@ -32,7 +32,7 @@ use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::fetch::{Offsets, Session, path_segment, static_token, token_url};
+use crate::fetch::{Offsets, Session, json_list, path_segment, static_token, token_url};
 use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::redact::bound_str;
@@ -137,17 +137,9 @@ impl Pages {
             self.path, self.max, self.extra
         ))?;
         let (body, response) = session.get(url).await?;
-        let items = list(body).map_err(|e| session.http.name(e, &response.url))?;
+        let items = json_list(body).map_err(|e| session.http.name(e, &response.url))?;
         self.offsets.record(&items, None)?;
         Ok(Some(items))
-    }
-}
-
-/// A response that must be a JSON array.
-fn list(body: Value) -> Result<Vec<Value>, ConnectorError> {
-    match body {
-        Value::Array(items) => Ok(items),
-        _ => Err(ConnectorError::malformed("a JSON list was expected")),
     }
 }
 
@@ -184,7 +176,7 @@ impl Connector for KeycloakConnector {
                 let mut app = parse::parse_client(&raw, &settings).map_err(|e| {
                     let id = raw.get("clientId").and_then(Value::as_str).unwrap_or("?");
                     ConnectorError {
-                        message: format!("client {}: {}", bound_str(id, 64), e.message),
+                        message: format!("client {:?}: {}", bound_str(id, 64), e.message),
                         ..e
                     }
                     .at(format!(
@@ -262,7 +254,7 @@ impl KeycloakConnector {
         let url = session.url(&format!("{admin}/components?type={REGISTRATION_POLICY}"))?;
         match session.get(url).await {
             Ok((value, response)) => {
-                let items = list(value).map_err(|e| session.http.name(e, &response.url))?;
+                let items = json_list(value).map_err(|e| session.http.name(e, &response.url))?;
                 realm["components"] = json!({ REGISTRATION_POLICY: items });
             }
             Err(e) => {
@@ -293,7 +285,7 @@ impl KeycloakConnector {
                 let url = session.url(&format!("{admin}/users/{}/consents", path_segment(id)?))?;
                 let consents = match session.get(url).await {
                     Ok((value, response)) => {
-                        list(value).map_err(|e| session.http.name(e, &response.url))?
+                        json_list(value).map_err(|e| session.http.name(e, &response.url))?
                     }
                     // The user was deleted since the listing.
                     Err(e) if e.kind == ErrorKind::NotFound => continue,

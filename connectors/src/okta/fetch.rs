@@ -29,7 +29,7 @@ use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::fetch::{Session, page_items, path_segment, static_token, token_url};
+use crate::fetch::{Session, json_list, path_segment, static_token, token_url};
 use crate::http::{HttpClient, PageGuard, next_link};
 use crate::model::InventoryItem;
 use crate::settings::TenantSettings;
@@ -109,7 +109,7 @@ impl Pages {
         if let Some(link) = next_link(&response.headers) {
             self.next = Some(self.guard.follow(&response.url, &link)?);
         }
-        page_items(page, "items")
+        json_list(page)
             .map(Some)
             .map_err(|e| session.http.name(e, &response.url))
     }
@@ -140,7 +140,11 @@ impl Connector for OktaConnector {
                 let parsed = parse::parse_app(&raw).map_err(|e| {
                     let id = raw.get("id").and_then(Value::as_str).unwrap_or("?");
                     ConnectorError {
-                        message: format!("app {}: {}", crate::redact::bound_str(id, 64), e.message),
+                        message: format!(
+                            "app {:?}: {}",
+                            crate::redact::bound_str(id, 64),
+                            e.message
+                        ),
                         ..e
                     }
                     .at(at.clone())
