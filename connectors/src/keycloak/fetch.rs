@@ -279,10 +279,15 @@ impl KeycloakConnector {
         let mut pages = Pages::new(session, path, "&briefRepresentation=true", max);
         while let Some(users) = pages.next(session).await? {
             for user in users {
-                let Some(id) = user.get("id").and_then(Value::as_str) else {
+                // A user without a usable id has no consents to ask for.
+                let Some(id) = user
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| path_segment(id).ok())
+                else {
                     continue;
                 };
-                let url = session.url(&format!("{admin}/users/{}/consents", path_segment(id)?))?;
+                let url = session.url(&format!("{admin}/users/{id}/consents"))?;
                 let consents = match session.get(url).await {
                     Ok((value, response)) => {
                         json_list(value).map_err(|e| session.http.name(e, &response.url))?

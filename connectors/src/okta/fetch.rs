@@ -161,14 +161,13 @@ impl Connector for OktaConnector {
         // 2. Each OAuth app's scope grants; their ids are held so that step 3 skips them.
         let mut seen: HashSet<String> = HashSet::new();
         for app_id in &oauth_apps {
+            // An app id that cannot be one path segment has no grants to ask for.
+            let Ok(id) = path_segment(app_id) else {
+                continue;
+            };
+            let path = format!("api/v1/apps/{id}/grants?expand=scope");
             let found = self
-                .grants(
-                    &session,
-                    app_grants_path(app_id)?,
-                    None,
-                    &app_of_client,
-                    sink,
-                )
+                .grants(&session, path, None, &app_of_client, sink)
                 .await;
             match found {
                 Ok(ids) => seen.extend(ids),
@@ -193,13 +192,6 @@ impl Connector for OktaConnector {
     }
 }
 
-fn app_grants_path(app_id: &str) -> Result<String, ConnectorError> {
-    Ok(format!(
-        "api/v1/apps/{}/grants?expand=scope",
-        path_segment(app_id)?
-    ))
-}
-
 impl OktaConnector {
     /// Every user's consents, but those already read from the apps (`seen`).
     async fn user_grants(
@@ -213,13 +205,15 @@ impl OktaConnector {
         let mut users = Pages::new(session, &format!("api/v1/users?limit={limit}"))?;
         while let Some(items) = users.next(session).await? {
             for user in items {
-                let Some(id) = user.get("id").and_then(Value::as_str) else {
+                // A user without a usable id has no grants to ask for.
+                let Some(id) = user
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| path_segment(id).ok())
+                else {
                     continue;
                 };
-                let path = format!(
-                    "api/v1/users/{}/grants?expand=scope&limit={MAX_PAGE}",
-                    path_segment(id)?
-                );
+                let path = format!("api/v1/users/{id}/grants?expand=scope&limit={MAX_PAGE}");
                 let found = self
                     .grants(session, path, Some((&user, seen)), app_of_client, sink)
                     .await;

@@ -302,3 +302,41 @@ fn a_user_grant_without_its_user_gets_the_listed_user() {
         Some(&json!("kept@acme.com"))
     );
 }
+
+#[tokio::test]
+async fn hostile_app_ids_cannot_steer_the_grant_calls() {
+    let server = MockServer::start().await;
+    let app = |id: &str| json!({"id": id, "name": "oidc_client", "label": id, "signOnMode": "OPENID_CONNECT"});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([app(".."), app("x/../../users?q=#")])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("^/api/v1/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let connector = fetch::OktaConnector::new(settings(&server)).unwrap();
+    let (live, summary) = collect_all(&connector).await.unwrap();
+    assert_eq!(live.apps.len(), 2);
+    assert!(summary.gaps.is_empty());
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/apps",
+            "/api/v1/apps/x%2F..%2F..%2Fusers%3Fq%3D%23/grants",
+            "/api/v1/users",
+        ],
+        "`..` is passed over, and the other id stays one segment"
+    );
+}
