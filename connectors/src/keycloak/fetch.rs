@@ -16,7 +16,8 @@
 //!
 //! The listings page with `first`/`max` offsets and no total: a short page ends them. A 403 or
 //! 404 on anything but the clients is recorded as a coverage gap and the rest goes on; without
-//! the realm settings, each client notes its token policy as unknown. A client's `secret`, which
+//! the realm settings, each client notes its token policy as unknown, and without the client
+//! policies, PKCE that a client does not require itself is unknown. A client's `secret`, which
 //! the admin API returns to its readers, goes through the parser: a keyed digest is kept, the
 //! value is redacted from the evidence.
 
@@ -34,7 +35,7 @@ use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Offsets, Session, json_list, path_segment, static_token, token_url};
 use crate::http::HttpClient;
-use crate::model::InventoryItem;
+use crate::model::{InventoryItem, PkcePolicy, PkceStatus};
 use crate::redact::bound_str;
 use crate::settings::TenantSettings;
 
@@ -166,6 +167,9 @@ impl Connector for KeycloakConnector {
             .as_ref()
             .map(RealmSettings::from_realm)
             .unwrap_or_default();
+        let policies_read = realm
+            .as_ref()
+            .is_some_and(|r| r.get("clientPolicies").is_some());
 
         // 4. Clients; their `clientId`s are held for the consents.
         let mut app_of_client: HashMap<String, String> = HashMap::new();
@@ -189,8 +193,17 @@ impl Connector for KeycloakConnector {
                         "token_policy",
                         "the realm's token and session settings could not be read (view-realm)",
                     );
-                    app.normalize();
                 }
+                // Without the client policies, PKCE the client does not require itself may
+                // still be enforced by a policy.
+                if !policies_read && app.pkce.status == PkceStatus::Optional {
+                    app.pkce = PkcePolicy::unknown();
+                    app.note_unknown(
+                        "pkce",
+                        "the realm's client policies, which may enforce PKCE, could not be read",
+                    );
+                }
+                app.normalize();
                 if let Some(c) = &app.client_id {
                     app_of_client.insert(c.clone(), app.external_id.clone());
                 }

@@ -229,6 +229,15 @@ async fn unreadable_realm_settings_and_users_are_coverage_gaps() {
         "{}",
         summary.gaps[0].reason
     );
+    assert_eq!(
+        client(&live.apps, "field-app").pkce.status,
+        PkceStatus::Unknown
+    );
+    assert!(crate::test_util::has_note(
+        client(&live.apps, "field-app"),
+        "pkce",
+        NoteKind::Unknown
+    ));
     for app in &live.apps {
         assert!(
             crate::test_util::has_note(app, "token_policy", NoteKind::Unknown),
