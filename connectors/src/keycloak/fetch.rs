@@ -12,7 +12,7 @@
 //! 3. `GET /components?type=…ClientRegistrationPolicy`: the dynamic-registration policies;
 //! 4. `GET /clients?first=N&max=M`: the clients, streamed out as they arrive;
 //! 5. `GET /users?first=N&max=M&briefRepresentation=true`, then `GET /users/{id}/consents`
-//!    for each user: the users' consents.
+//!    for each user (the users of a page several at a time): the users' consents.
 //!
 //! The listings page with `first`/`max` offsets and no total: a short page ends them. A 403 or
 //! 404 on anything but the clients is recorded as a coverage gap and the rest goes on; without
@@ -25,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -290,21 +291,32 @@ impl KeycloakConnector {
     ) -> Result<(), ConnectorError> {
         let path = format!("{admin}/users");
         let mut pages = Pages::new(session, path, "&briefRepresentation=true", max);
+        let width = self.settings.http.concurrency.max(1);
         while let Some(users) = pages.next(session).await? {
-            for user in users {
-                // A user without a usable id has no consents to ask for.
-                let Some(id) = user
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| path_segment(id).ok())
-                else {
-                    continue;
-                };
-                let url = session.url(&format!("{admin}/users/{id}/consents"))?;
-                let consents = match session.get(url).await {
-                    Ok((value, response)) => {
-                        json_list(value).map_err(|e| session.http.name(e, &response.url))?
-                    }
+            // A user without a usable id has no consents to ask for.
+            let with_urls: Vec<(Value, Url)> = users
+                .into_iter()
+                .filter_map(|user| {
+                    let id = path_segment(user.get("id").and_then(Value::as_str)?).ok()?;
+                    let url = session.url(&format!("{admin}/users/{id}/consents")).ok()?;
+                    Some((user, url))
+                })
+                .collect();
+            // The users of a page are asked several at a time.
+            let mut calls = stream::iter(with_urls)
+                .map(|(user, url)| async move {
+                    let found = match session.get(url).await {
+                        Ok((value, response)) => {
+                            json_list(value).map_err(|e| session.http.name(e, &response.url))
+                        }
+                        Err(e) => Err(e),
+                    };
+                    (user, found)
+                })
+                .buffer_unordered(width);
+            while let Some((user, found)) = calls.next().await {
+                let consents = match found {
+                    Ok(consents) => consents,
                     // The user was deleted since the listing.
                     Err(e) if e.kind == ErrorKind::NotFound => continue,
                     Err(e) => return Err(e),

@@ -12,6 +12,8 @@
 //! 3. `GET /api/v1/users`, then `GET /api/v1/users/{userId}/grants?expand=scope` for each
 //!    user: users' consents to the scopes of custom authorization servers (one call per user).
 //!
+//! The per-app and per-user calls run several at a time, up to the tenant's HTTP concurrency.
+//!
 //! A 403 on steps 2–3 is recorded as a coverage gap and the rest goes on (a 404 on one app or
 //! user means it was deleted meanwhile and is passed over); the app list is the inventory
 //! itself, so failing it fails the collection. Token lifetimes stay the org authorization server's
@@ -21,6 +23,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::{StreamExt, stream};
 use serde_json::Value;
 use url::Url;
 
@@ -158,27 +161,39 @@ impl Connector for OktaConnector {
             }
         }
 
-        // 2. Each OAuth app's scope grants; their ids are held so that step 3 skips them.
+        // 2. Each OAuth app's scope grants, several apps at a time; their ids are held so
+        // that step 3 skips them.
         let mut seen: HashSet<String> = HashSet::new();
-        for app_id in &oauth_apps {
+        let mut refused = None;
+        {
             // An app id that cannot be one path segment has no grants to ask for.
-            let Ok(id) = path_segment(app_id) else {
-                continue;
-            };
-            let path = format!("api/v1/apps/{id}/grants?expand=scope");
-            let found = self
-                .grants(&session, path, None, &app_of_client, sink)
-                .await;
-            match found {
-                Ok(ids) => seen.extend(ids),
-                Err(e) if e.kind == ErrorKind::NotFound => {
-                    tracing::debug!(tenant = %self.settings.name, "an app vanished during the collection");
-                }
-                Err(e) => {
-                    session.gap_or_fail("app grants (/api/v1/apps/{appId}/grants)", e)?;
-                    break;
+            let paths: Vec<String> = oauth_apps
+                .iter()
+                .filter_map(|id| path_segment(id).ok())
+                .map(|id| format!("api/v1/apps/{id}/grants?expand=scope"))
+                .collect();
+            let session = &session;
+            let mut calls = stream::iter(paths)
+                .map(|path| listing(session, path))
+                .buffer_unordered(self.width());
+            while let Some(found) = calls.next().await {
+                match found {
+                    Ok(items) => {
+                        let ids = self.send_grants(items, None, &app_of_client, sink).await?;
+                        seen.extend(ids);
+                    }
+                    Err(e) if e.kind == ErrorKind::NotFound => {
+                        tracing::debug!(tenant = %self.settings.name, "an app vanished during the collection");
+                    }
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
+                    }
                 }
             }
+        }
+        if let Some(e) = refused {
+            session.gap_or_fail("app grants (/api/v1/apps/{appId}/grants)", e)?;
         }
 
         // 3. Users' consents.
@@ -192,8 +207,24 @@ impl Connector for OktaConnector {
     }
 }
 
+/// Every item of one listing (one app's or one user's grants: a few pages at most).
+async fn listing(session: &Session, path: String) -> Result<Vec<Value>, ConnectorError> {
+    let mut pages = Pages::new(session, &path)?;
+    let mut all = Vec::new();
+    while let Some(items) = pages.next(session).await? {
+        all.extend(items);
+    }
+    Ok(all)
+}
+
 impl OktaConnector {
-    /// Every user's consents, but those already read from the apps (`seen`).
+    /// Listings fetched at once: the tenant's HTTP concurrency.
+    fn width(&self) -> usize {
+        self.settings.http.concurrency.max(1)
+    }
+
+    /// Every user's consents, but those already read from the apps (`seen`); the users of a
+    /// page are asked several at a time.
     async fn user_grants(
         &self,
         session: &Session,
@@ -204,21 +235,23 @@ impl OktaConnector {
     ) -> Result<(), ConnectorError> {
         let mut users = Pages::new(session, &format!("api/v1/users?limit={limit}"))?;
         while let Some(items) = users.next(session).await? {
-            for user in items {
-                // A user without a usable id has no grants to ask for.
-                let Some(id) = user
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| path_segment(id).ok())
-                else {
-                    continue;
-                };
-                let path = format!("api/v1/users/{id}/grants?expand=scope&limit={MAX_PAGE}");
-                let found = self
-                    .grants(session, path, Some((&user, seen)), app_of_client, sink)
-                    .await;
+            // A user without a usable id has no grants to ask for.
+            let with_ids = items.into_iter().filter_map(|user| {
+                let id = path_segment(user.get("id").and_then(Value::as_str)?).ok()?;
+                Some((user, id))
+            });
+            let mut calls = stream::iter(with_ids)
+                .map(|(user, id)| async move {
+                    let path = format!("api/v1/users/{id}/grants?expand=scope&limit={MAX_PAGE}");
+                    (user, listing(session, path).await)
+                })
+                .buffer_unordered(self.width());
+            while let Some((user, found)) = calls.next().await {
                 match found {
-                    Ok(_) => {}
+                    Ok(items) => {
+                        self.send_grants(items, Some((&user, seen)), app_of_client, sink)
+                            .await?;
+                    }
                     // The user was deleted since the listing.
                     Err(e) if e.kind == ErrorKind::NotFound => continue,
                     Err(e) => return Err(e),
@@ -228,39 +261,36 @@ impl OktaConnector {
         Ok(())
     }
 
-    /// Stream the grants of one listing, returning their ids. For a user's listing, `user` is
-    /// the user (whose profile fills in grants without one) and the grant ids already read.
-    async fn grants(
+    /// Parse and send the grants of one listing, returning their ids. For a user's listing,
+    /// `user` is the user (whose profile fills in grants without one) and the grant ids
+    /// already read.
+    async fn send_grants(
         &self,
-        session: &Session,
-        path: String,
+        items: Vec<Value>,
         user: Option<(&Value, &HashSet<String>)>,
         app_of_client: &HashMap<String, String>,
         sink: &mut ItemSink,
     ) -> Result<Vec<String>, ConnectorError> {
         let mut ids = Vec::new();
-        let mut pages = Pages::new(session, &path)?;
-        while let Some(items) = pages.next(session).await? {
-            for mut raw in items {
-                let id = raw.get("id").and_then(Value::as_str).map(str::to_string);
-                if let Some((user, seen)) = user {
-                    if id.as_ref().is_some_and(|id| seen.contains(id)) {
-                        continue;
-                    }
-                    with_user(&mut raw, user);
+        for mut raw in items {
+            let id = raw.get("id").and_then(Value::as_str).map(str::to_string);
+            if let Some((user, seen)) = user {
+                if id.as_ref().is_some_and(|id| seen.contains(id)) {
+                    continue;
                 }
-                let grant =
-                    parse::parse_grant(raw, |c| app_of_client.get(c).cloned()).map_err(|e| {
-                        let listing = match user {
-                            Some(_) => "/api/v1/users/{userId}/grants",
-                            None => "/api/v1/apps/{appId}/grants",
-                        };
-                        e.at(format!("tenant {}, GET {listing}", self.settings.name))
-                    })?;
-                if let Some(grant) = grant {
-                    ids.extend(id);
-                    sink.send(InventoryItem::Grant(grant)).await?;
-                }
+                with_user(&mut raw, user);
+            }
+            let grant =
+                parse::parse_grant(raw, |c| app_of_client.get(c).cloned()).map_err(|e| {
+                    let listing = match user {
+                        Some(_) => "/api/v1/users/{userId}/grants",
+                        None => "/api/v1/apps/{appId}/grants",
+                    };
+                    e.at(format!("tenant {}, GET {listing}", self.settings.name))
+                })?;
+            if let Some(grant) = grant {
+                ids.extend(id);
+                sink.send(InventoryItem::Grant(grant)).await?;
             }
         }
         Ok(ids)

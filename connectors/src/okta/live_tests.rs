@@ -149,7 +149,10 @@ async fn a_live_collection_equals_the_import_of_the_same_objects() {
 #[tokio::test]
 async fn forbidden_grants_are_a_coverage_gap_and_the_apps_are_kept() {
     let server = org(&format!("SSWS {API_TOKEN}"), 403).await;
-    let connector = fetch::OktaConnector::new(settings(&server)).unwrap();
+    let mut s = settings(&server);
+    // One request at a time, so that the requests after the first refusal can be counted.
+    s.http.concurrency = 1;
+    let connector = fetch::OktaConnector::new(s).unwrap();
     let (live, summary) = collect_all(&connector).await.unwrap();
     assert_eq!(live.apps.len(), 3);
     assert!(live.grants.is_empty());
@@ -339,4 +342,40 @@ async fn hostile_app_ids_cannot_steer_the_grant_calls() {
         ],
         "`..` is passed over, and the other id stays one segment"
     );
+}
+
+#[tokio::test]
+async fn users_are_asked_for_their_grants_several_at_a_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/apps"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let users: Vec<Value> = (0..8).map(|i| json!({"id": format!("00u{i}")})).collect();
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(users))
+        .mount(&server)
+        .await;
+    let delay = std::time::Duration::from_millis(300);
+    Mock::given(method("GET"))
+        .and(path_regex("^/api/v1/users/00u[0-7]/grants$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([]))
+                .set_delay(delay),
+        )
+        .expect(8)
+        .mount(&server)
+        .await;
+    let mut s = settings(&server);
+    s.http.concurrency = 4;
+    s.http.requests_per_second = None;
+    let connector = fetch::OktaConnector::new(s).unwrap();
+    let started = std::time::Instant::now();
+    collect_all(&connector).await.unwrap();
+    let elapsed = started.elapsed();
+    // One at a time would take 8 × 300 ms; four at a time, 2 × 300 ms.
+    assert!(elapsed < delay * 6, "{elapsed:?}");
 }
