@@ -5,7 +5,8 @@
 //! audience `{base_url}/api/v2/`.
 //!
 //! Calls, in order (page-based: `page=N&per_page=P&include_totals=true`, `per_page` up to 100;
-//! a listing ends on a short page or when the reported `total` is reached):
+//! a listing ends on a short page or when the reported `total` is reached; once the total is
+//! known, the following pages are asked several at a time):
 //! 1. `GET /api/v2/clients`: the applications, streamed out as they arrive;
 //! 2. `GET /api/v2/client-grants`: the APIs each application may call as itself;
 //! 3. `GET /api/v2/grants`: users' consents.
@@ -18,6 +19,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use serde_json::Value;
 use url::Url;
 
@@ -79,38 +81,86 @@ fn client_credentials(settings: &TenantSettings, base: &Url) -> Result<Grant, Co
     })
 }
 
-/// A page-based Management API listing.
-struct Pages {
+/// A page's items and the listing's reported total.
+type Page = (Vec<Value>, Option<u64>);
+
+/// A page-based Management API listing. Once the first page reports the total, the pages
+/// after it are asked several at a time (up to the tenant's HTTP concurrency) and handed out
+/// in order; without a total they are asked one by one.
+struct Pages<'a> {
+    session: &'a Session,
     path: &'static str,
     key: &'static str,
     per_page: u32,
+    width: usize,
     offsets: Offsets,
+    ahead: Option<BoxStream<'a, Result<Page, ConnectorError>>>,
 }
 
-impl Pages {
-    fn new(session: &Session, path: &'static str, key: &'static str, per_page: u32) -> Pages {
+impl<'a> Pages<'a> {
+    fn new(
+        session: &'a Session,
+        path: &'static str,
+        key: &'static str,
+        per_page: u32,
+        width: usize,
+    ) -> Pages<'a> {
         Pages {
+            session,
             path,
             key,
             per_page,
+            width: width.max(1),
             offsets: Offsets::new(session, &format!("GET /{path}"), per_page),
+            ahead: None,
         }
     }
 
-    async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
+    async fn next(&mut self) -> Result<Option<Vec<Value>>, ConnectorError> {
         let Some((page, _)) = self.offsets.next() else {
             return Ok(None);
         };
-        let url = session.url(&format!(
-            "{}?page={page}&per_page={}&include_totals=true",
-            self.path, self.per_page
-        ))?;
-        let (body, response) = session.get(url).await?;
-        let total = body.get("total").and_then(Value::as_u64);
-        let items = page_items(body, self.key).map_err(|e| session.http.name(e, &response.url))?;
+        let (items, total) = match &mut self.ahead {
+            Some(ahead) => match ahead.next().await {
+                Some(found) => found?,
+                // The reported total is reached.
+                None => return Ok(None),
+            },
+            None => fetch(self.session, self.path, self.key, self.per_page, page).await?,
+        };
         self.offsets.record(&items, total)?;
+        if self.ahead.is_none() {
+            if let (Some(total), Some((next, _))) = (total, self.offsets.next()) {
+                let (session, path, key, per_page) =
+                    (self.session, self.path, self.key, self.per_page);
+                let last = total.div_ceil(u64::from(per_page));
+                self.ahead = Some(
+                    stream::iter(next..last)
+                        .map(move |page| fetch(session, path, key, per_page, page))
+                        .buffered(self.width)
+                        .boxed(),
+                );
+            }
+        }
         Ok(Some(items))
     }
+}
+
+/// One page of a listing.
+async fn fetch(
+    session: &Session,
+    path: &str,
+    key: &str,
+    per_page: u32,
+    page: u64,
+) -> Result<Page, ConnectorError> {
+    let url = session.url(&format!(
+        "{path}?page={page}&per_page={per_page}&include_totals=true"
+    ))?;
+    let (body, response) = session.get(url).await?;
+    let total = body.get("total").and_then(Value::as_u64);
+    let items = page_items(body, key).map_err(|e| session.http.name(e, &response.url))?;
+    Ok((items, total))
 }
 
 /// `error` about the item `id` of the listing at `path`.
@@ -141,8 +191,8 @@ impl Connector for Auth0Connector {
 
         // 1. Applications.
         let path = "api/v2/clients";
-        let mut pages = Pages::new(&session, path, "clients", per_page);
-        while let Some(items) = pages.next(&session).await? {
+        let mut pages = Pages::new(&session, path, "clients", per_page, self.width());
+        while let Some(items) = pages.next().await? {
             for raw in items {
                 let id = raw.get("client_id").and_then(Value::as_str);
                 let app = parse::parse_app(&raw).map_err(|e| in_item(tenant, path, id, e))?;
@@ -151,6 +201,7 @@ impl Connector for Auth0Connector {
                 }
             }
         }
+        drop(pages);
 
         // 2. Client grants (machine-to-machine access to APIs).
         if let Err(e) = self
@@ -169,6 +220,11 @@ impl Connector for Auth0Connector {
 }
 
 impl Auth0Connector {
+    /// Pages fetched at once: the tenant's HTTP concurrency.
+    fn width(&self) -> usize {
+        self.settings.http.concurrency
+    }
+
     /// Stream the grants of a listing: client grants (`client_grants`) or users' (`grants`).
     async fn grants(
         &self,
@@ -178,8 +234,8 @@ impl Auth0Connector {
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
         let per_page = self.settings.page_size(MAX_PAGE);
-        let mut pages = Pages::new(session, path, key, per_page);
-        while let Some(items) = pages.next(session).await? {
+        let mut pages = Pages::new(session, path, key, per_page, self.width());
+        while let Some(items) = pages.next().await? {
             for raw in items {
                 let parsed = if key == "client_grants" {
                     grants::parse_client_grant(&raw, |_| None)
