@@ -129,18 +129,17 @@ impl<'a> Pages<'a> {
             None => fetch(self.session, self.path, self.key, self.per_page, page).await?,
         };
         self.offsets.record(&items, total)?;
-        if self.ahead.is_none() {
-            if let (Some(total), Some((next, _))) = (total, self.offsets.next()) {
-                let (session, path, key, per_page) =
-                    (self.session, self.path, self.key, self.per_page);
-                let last = total.div_ceil(u64::from(per_page));
-                self.ahead = Some(
-                    stream::iter(next..last)
-                        .map(move |page| fetch(session, path, key, per_page, page))
-                        .buffered(self.width)
-                        .boxed(),
-                );
-            }
+        if self.ahead.is_none()
+            && let (Some(total), Some((next, _))) = (total, self.offsets.next())
+        {
+            let (session, path, key, per_page) = (self.session, self.path, self.key, self.per_page);
+            let last = total.div_ceil(u64::from(per_page));
+            self.ahead = Some(
+                stream::iter(next..last)
+                    .map(move |page| fetch(session, path, key, per_page, page))
+                    .buffered(self.width)
+                    .boxed(),
+            );
         }
         Ok(Some(items))
     }
