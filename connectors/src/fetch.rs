@@ -17,6 +17,11 @@ use crate::http::{HttpClient, Response};
 use crate::settings::TenantSettings;
 use crate::{Provider, auth};
 
+mod offsets;
+mod segment;
+pub use offsets::Offsets;
+pub use segment::path_segment;
+
 /// The HTTP connector for `settings.provider`, configured and ready to collect.
 pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, ConnectorError> {
     match settings.provider {
@@ -35,10 +40,17 @@ pub fn http_connector(settings: TenantSettings) -> Result<Box<dyn Connector>, Co
         Provider::Slack => Ok(Box::new(crate::slack::fetch::SlackConnector::new(
             settings,
         )?)),
-        other => Err(ConnectorError::new(
+        Provider::Okta => Ok(Box::new(crate::okta::fetch::OktaConnector::new(settings)?)),
+        Provider::Auth0 => Ok(Box::new(crate::auth0::fetch::Auth0Connector::new(
+            settings,
+        )?)),
+        Provider::Keycloak => Ok(Box::new(crate::keycloak::fetch::KeycloakConnector::new(
+            settings,
+        )?)),
+        Provider::Rfc7591 => Err(ConnectorError::new(
             ErrorKind::Config,
             format!(
-                "tenant {}: there is no API connector for {other}; use provider = \"file\"",
+                "tenant {}: rfc7591 is a document format, not a SaaS; use provider = \"file\"",
                 settings.name
             ),
         )),
@@ -122,6 +134,14 @@ pub fn page_items(page: Value, key: &str) -> Result<Vec<Value>, ConnectorError> 
         _ => Err(ConnectorError::malformed(
             "the page is not an object or a list",
         )),
+    }
+}
+
+/// A response that must be a bare JSON array (Okta, Keycloak): anything else is malformed.
+pub fn json_list(body: Value) -> Result<Vec<Value>, ConnectorError> {
+    match body {
+        Value::Array(items) => Ok(items),
+        _ => Err(ConnectorError::malformed("a JSON list was expected")),
     }
 }
 

@@ -98,3 +98,9 @@ pub fn sorted_json<T: serde::Serialize>(items: &[T]) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The apps and grants of `inv` serialized and sorted: two collections of the same objects
+/// compare equal whatever order they were sent in.
+pub fn inventory_json(inv: &crate::file::Inventory) -> (Vec<String>, Vec<String>) {
+    (sorted_json(&inv.apps), sorted_json(&inv.grants))
+}

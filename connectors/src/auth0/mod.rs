@@ -5,7 +5,9 @@
 //! `include_totals=true`
 //! (`{"total", "start", "limit", "clients" | "grants" | "client_grants": [...]}`); user grants
 //! (`/api/v2/grants`) and client grants (`/api/v2/client-grants`) may sit beside the clients.
+//! `fetch` collects the same objects over the live API.
 
+pub mod fetch;
 pub mod grants;
 pub mod parse;
 
@@ -54,5 +56,7 @@ pub fn read_document(value: &Value) -> Result<Inventory, ConnectorError> {
     Ok(inv)
 }
 
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;

@@ -115,7 +115,8 @@ pub(crate) fn reqwest_text(e: &reqwest::Error) -> String {
 /// The provider's short error text from a JSON error body, in the shapes the eight APIs use:
 /// `{"error": "code", "error_description": "..."}` (OAuth), `{"error": {"code", "message"}}`
 /// (Graph, Google), `{"errorCode", "errorSummary"}` (Okta), `[{"errorCode", "message"}]`
-/// (Salesforce), `{"message"}` (GitHub, Auth0), `{"ok": false, "error"}` (Slack).
+/// (Salesforce), `{"message"}` (GitHub), `{"error", "message"}` (Auth0), `{"ok": false,
+/// "error"}` (Slack).
 pub(crate) fn provider_message(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let value = match value {
@@ -135,10 +136,15 @@ pub(crate) fn provider_message(body: &[u8]) -> Option<String> {
                 .flatten()
                 .collect()
         }
-        Some(Value::String(code)) => [Some(code.clone()), text(&value, "error_description")]
-            .into_iter()
-            .flatten()
-            .collect(),
+        // Auth0 adds a `message` beside its `error` (e.g. the missing scope).
+        Some(Value::String(code)) => [
+            Some(code.clone()),
+            text(&value, "error_description"),
+            text(&value, "message"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         _ => [
             text(&value, "errorCode"),
             text(&value, "errorSummary"),

@@ -2,8 +2,10 @@
 //!
 //! `parse` maps clients and realm settings to the model; `import` reads a realm export file
 //! (admin console "Partial export" or `kc.sh export`): the realm's token settings, `clients`,
-//! optional `users[].clientConsents`, client policies and registration policies.
+//! optional `users[].clientConsents`, client policies and registration policies. `fetch`
+//! collects the same objects over the Admin REST API.
 
+pub mod fetch;
 pub mod parse;
 
 use serde_json::Value;
@@ -118,5 +120,7 @@ pub fn read_document(value: &Value) -> Result<crate::file::Inventory, ConnectorE
     Ok(inv)
 }
 
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;

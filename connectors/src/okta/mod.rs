@@ -3,8 +3,10 @@
 //! `parse` maps Okta objects to the model; `import` reads a saved export directory:
 //! `apps.json` (`GET /api/v1/apps`, required) and `grants.json` (`OAuth2ScopeConsentGrant`
 //! objects from `GET /api/v1/users/{id}/grants` and `GET /api/v1/apps/{id}/grants`,
-//! concatenated; optional). Both are JSON arrays, as Okta returns them.
+//! concatenated; optional). Both are JSON arrays, as Okta returns them. `fetch` collects the
+//! same objects over the live API.
 
+pub mod fetch;
 pub mod parse;
 
 use serde_json::Value;
@@ -72,5 +74,7 @@ pub fn read_document(value: &Value) -> Result<crate::file::Inventory, ConnectorE
     Ok(inv)
 }
 
+#[cfg(test)]
+mod live_tests;
 #[cfg(test)]
 mod tests;
