@@ -20,6 +20,8 @@ mod parse_util;
 pub mod provider;
 pub mod redact;
 pub mod secret_digest;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 #[cfg(test)]
 mod test_util;
 

@@ -1,0 +1,498 @@
+//! The generated estate: which apps, grants and users each simulated tenant holds.
+//!
+//! Nothing is stored: every app, grant and user is a pure function of (seed, provider, tenant,
+//! index), so a page is generated on demand and 50 tenants × 1,000 apps × 10 grants cost no
+//! memory. The estate is provider-neutral; each provider module renders it in its own JSON.
+//! This module must not know any provider's wire format.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use super::demo;
+use crate::Provider;
+
+/// The estate's "now": generated times are spread before it, and stale grants far before it.
+pub fn estate_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Share of generated apps given each kind of risky redirect URI (each in 0.0..=1.0; their sum
+/// is the share of apps with one risky redirect, the rest are clean).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RedirectMix {
+    /// `https://*.example/...`
+    pub wildcard: f64,
+    /// `http://` on a host that is not loopback.
+    pub plain_http: f64,
+    /// A host on a shared platform whose names can be taken over (`*.herokuapp.com`,
+    /// `*.azurewebsites.net`).
+    pub takeover: f64,
+    /// A private-use scheme (`com.vendor.app://callback`).
+    pub custom_scheme: f64,
+    /// `http://localhost:port/...`
+    pub localhost: f64,
+}
+
+impl RedirectMix {
+    /// No risky redirects at all.
+    pub const CLEAN: RedirectMix = RedirectMix {
+        wildcard: 0.0,
+        plain_http: 0.0,
+        takeover: 0.0,
+        custom_scheme: 0.0,
+        localhost: 0.0,
+    };
+}
+
+impl Default for RedirectMix {
+    /// 5 % of apps for each kind: a quarter of the estate has one risky redirect.
+    fn default() -> Self {
+        RedirectMix {
+            wildcard: 0.05,
+            plain_http: 0.05,
+            takeover: 0.05,
+            custom_scheme: 0.05,
+            localhost: 0.05,
+        }
+    }
+}
+
+/// How big the generated estate is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EstateSize {
+    /// Tenants per provider.
+    pub tenants: usize,
+    /// Apps in each tenant.
+    pub apps_per_tenant: usize,
+    /// User grants of each app.
+    pub grants_per_app: usize,
+    /// Users in each tenant (at least `grants_per_app`, so a user grants an app at most once).
+    pub users_per_tenant: usize,
+    /// Which share of apps gets a risky redirect.
+    pub redirect_mix: RedirectMix,
+}
+
+/// A named estate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Preset {
+    /// One tenant per provider with the demo's risky apps first (see [`super::demo`]), then
+    /// ordinary clean apps.
+    Demo,
+    /// Only generated apps, in the given size.
+    Generated(EstateSize),
+}
+
+impl Preset {
+    /// The demo estate's size: one tenant, 16 apps, 3 grants each.
+    pub const DEMO_SIZE: EstateSize = EstateSize {
+        tenants: 1,
+        apps_per_tenant: 16,
+        grants_per_app: 3,
+        users_per_tenant: 12,
+        redirect_mix: RedirectMix::CLEAN,
+    };
+
+    /// The size of the estate this preset generates.
+    pub fn size(&self) -> EstateSize {
+        match self {
+            Preset::Demo => Preset::DEMO_SIZE,
+            Preset::Generated(size) => *size,
+        }
+    }
+}
+
+/// What an app is, in the terms every provider can render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A confidential web app (authorization code with a secret).
+    Web,
+    /// A browser app (public client).
+    Spa,
+    /// A mobile or desktop app (public client).
+    Native,
+    /// A machine-to-machine client (client credentials).
+    Service,
+}
+
+/// How much an app asks for; each provider names its own scopes for each level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Sign-in and profile.
+    Narrow,
+    /// Mail, files, messages, admin data, with offline access.
+    Broad,
+}
+
+/// One generated app, provider-neutral.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppSpec {
+    /// Position in the tenant's app list.
+    pub index: usize,
+    /// 16 hex digits, unique in the estate; providers build their ids from it.
+    pub key: String,
+    /// Display name (may be hostile: the demo has an HTML payload).
+    pub name: String,
+    /// Vendor name.
+    pub publisher: String,
+    /// Vendor domain, used in redirect URIs.
+    pub domain: String,
+    /// Registered in the tenant (first party) rather than consented into it.
+    pub first_party: bool,
+    /// Client kind.
+    pub kind: Kind,
+    /// Redirect URIs, in order.
+    pub redirect_uris: Vec<String>,
+    /// Implicit grant enabled.
+    pub implicit: bool,
+    /// Holds a client secret.
+    pub has_secret: bool,
+    /// Refresh tokens never expire.
+    pub non_expiring_refresh: bool,
+    /// Enabled or active.
+    pub enabled: bool,
+    /// Scope level.
+    pub reach: Reach,
+    /// Registration time.
+    pub created: DateTime<Utc>,
+    /// Grants were last used long ago (more than a year before [`estate_now`]).
+    pub stale: bool,
+}
+
+/// One user's grant to one app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantSpec {
+    /// The app's index.
+    pub app: usize,
+    /// Position among the app's grants.
+    pub index: usize,
+    /// The granting user's index in the tenant.
+    pub user: usize,
+    /// When it was granted.
+    pub created: DateTime<Utc>,
+    /// When it was last used.
+    pub last_used: DateTime<Utc>,
+}
+
+/// A tenant user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSpec {
+    /// Index in the tenant.
+    pub index: usize,
+    /// 16 hex digits, unique in the estate.
+    pub key: String,
+    /// Login name.
+    pub login: String,
+    /// Email address.
+    pub email: String,
+}
+
+/// The deterministic estate: a seed and a preset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estate {
+    seed: u64,
+    preset: Preset,
+    size: EstateSize,
+}
+
+/// SplitMix64: a small, well-distributed mixer; enough for a simulator's choices.
+pub fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Hash several numbers into one.
+pub fn hash(parts: &[u64]) -> u64 {
+    parts
+        .iter()
+        .fold(0x243F_6A88_85A3_08D3, |acc, p| mix(acc ^ p))
+}
+
+/// A number in 0.0..1.0 from a hash.
+pub fn unit(h: u64) -> f64 {
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
+const WORDS: [&str; 16] = [
+    "Atlas", "Beacon", "Cobalt", "Delta", "Ember", "Falcon", "Granite", "Harbor", "Iris",
+    "Juniper", "Kestrel", "Lumen", "Meridian", "Nimbus", "Orbit", "Pioneer",
+];
+const NOUNS: [&str; 8] = [
+    "Sync",
+    "Reports",
+    "Scheduler",
+    "Backup",
+    "Analytics",
+    "Signer",
+    "Notes",
+    "Connect",
+];
+
+impl Estate {
+    /// The estate for `seed` and `preset`.
+    pub fn new(seed: u64, preset: Preset) -> Estate {
+        let mut size = preset.size();
+        size.users_per_tenant = size.users_per_tenant.max(size.grants_per_app).max(1);
+        Estate { seed, preset, size }
+    }
+
+    /// Its size (with `users_per_tenant` raised to at least `grants_per_app`).
+    pub fn size(&self) -> EstateSize {
+        self.size
+    }
+
+    /// The seed it was generated from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn h(&self, provider: Provider, tenant: usize, parts: &[u64]) -> u64 {
+        let mut all = vec![self.seed, provider as u64, tenant as u64];
+        all.extend_from_slice(parts);
+        hash(&all)
+    }
+
+    /// A tenant's name (`acme-entra-0`), used in domains and URLs.
+    pub fn tenant_name(&self, provider: Provider, tenant: usize) -> String {
+        format!("acme-{}-{tenant}", provider.as_str())
+    }
+
+    /// The tenant's email domain.
+    pub fn tenant_domain(&self, provider: Provider, tenant: usize) -> String {
+        format!("{}.example.com", self.tenant_name(provider, tenant))
+    }
+
+    /// App `index` of a tenant (indexes past the tenant's size still generate; callers bound).
+    pub fn app(&self, provider: Provider, tenant: usize, index: usize) -> AppSpec {
+        let key = format!("{:016x}", self.h(provider, tenant, &[1, index as u64]));
+        if self.preset == Preset::Demo
+            && let Some(app) = demo::featured(provider, index, &key)
+        {
+            return app;
+        }
+        self.generated_app(provider, tenant, index, key)
+    }
+
+    fn generated_app(
+        &self,
+        provider: Provider,
+        tenant: usize,
+        index: usize,
+        key: String,
+    ) -> AppSpec {
+        let r = |salt: u64| self.h(provider, tenant, &[2, index as u64, salt]);
+        let word = WORDS[(r(1) % WORDS.len() as u64) as usize];
+        let noun = NOUNS[(r(2) % NOUNS.len() as u64) as usize];
+        let slug = format!("{}-{}-{index}", word.to_lowercase(), noun.to_lowercase());
+        let first_party = r(3) % 3 != 0;
+        let domain = if first_party {
+            self.tenant_domain(provider, tenant)
+        } else {
+            format!("{}.example.net", word.to_lowercase())
+        };
+        let kind = match r(4) % 10 {
+            0..=5 => Kind::Web,
+            6 => Kind::Spa,
+            7 => Kind::Native,
+            _ => Kind::Service,
+        };
+        let mut redirect_uris = match kind {
+            Kind::Service => Vec::new(),
+            Kind::Native => vec![format!("https://{domain}/{slug}/native-callback")],
+            _ => vec![format!("https://{domain}/{slug}/callback")],
+        };
+        if kind != Kind::Service
+            && let Some(risky) = self.risky_redirect(unit(r(5)), &slug, &domain)
+        {
+            redirect_uris.push(risky);
+        }
+        AppSpec {
+            index,
+            key,
+            name: format!("{word} {noun} {index}"),
+            publisher: if first_party {
+                self.tenant_name(provider, tenant)
+            } else {
+                format!("{word} Software")
+            },
+            domain,
+            first_party,
+            kind,
+            redirect_uris,
+            implicit: false,
+            has_secret: matches!(kind, Kind::Web | Kind::Service),
+            non_expiring_refresh: r(6) % 2 == 0,
+            enabled: r(7) % 20 != 0,
+            reach: if r(8) % 4 == 0 {
+                Reach::Broad
+            } else {
+                Reach::Narrow
+            },
+            created: estate_now() - Duration::days(30 + (r(9) % 1500) as i64),
+            stale: false,
+        }
+    }
+
+    fn risky_redirect(&self, u: f64, slug: &str, domain: &str) -> Option<String> {
+        let m = self.size.redirect_mix;
+        let choices = [
+            (m.wildcard, format!("https://*.{domain}/callback")),
+            (m.plain_http, format!("http://{domain}/callback")),
+            (m.takeover, format!("https://{slug}.herokuapp.com/callback")),
+            (
+                m.custom_scheme,
+                format!("com.{}.app://callback", slug.replace('-', "")),
+            ),
+            (m.localhost, "http://localhost:8400/callback".to_string()),
+        ];
+        let mut acc = 0.0;
+        for (share, uri) in choices {
+            acc += share;
+            if u < acc {
+                return Some(uri);
+            }
+        }
+        None
+    }
+
+    /// Number of apps in a tenant.
+    pub fn app_count(&self) -> usize {
+        self.size.apps_per_tenant
+    }
+
+    /// Number of grants per app.
+    pub fn grants_per_app(&self) -> usize {
+        self.size.grants_per_app
+    }
+
+    /// Grant `index` of app `app`. Grants are numbered across the tenant (`app * G + index`)
+    /// and user `u` holds the grants whose number is `u` modulo the user count, so a user's
+    /// grants are found without scanning (see [`Estate::grants_of_user`]).
+    pub fn grant(
+        &self,
+        provider: Provider,
+        tenant: usize,
+        app: &AppSpec,
+        index: usize,
+    ) -> GrantSpec {
+        let flat = app.index * self.size.grants_per_app + index;
+        let r = |salt: u64| self.h(provider, tenant, &[3, flat as u64, salt]);
+        let created = app.created + Duration::days((r(1) % 30) as i64);
+        let last_used = if app.stale {
+            estate_now() - Duration::days(400 + (r(2) % 300) as i64)
+        } else {
+            estate_now() - Duration::hours((r(2) % (24 * 20)) as i64)
+        };
+        GrantSpec {
+            app: app.index,
+            index,
+            user: flat % self.size.users_per_tenant,
+            created,
+            last_used: last_used.max(created),
+        }
+    }
+
+    /// The (app, grant index) pairs user `user` holds, in app order.
+    pub fn grants_of_user(&self, user: usize) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let g = self.size.grants_per_app.max(1);
+        let total = self.size.apps_per_tenant * self.size.grants_per_app;
+        (user..total)
+            .step_by(self.size.users_per_tenant)
+            .map(move |flat| (flat / g, flat % g))
+    }
+
+    /// Number of users in a tenant.
+    pub fn user_count(&self) -> usize {
+        self.size.users_per_tenant
+    }
+
+    /// User `index` of a tenant.
+    pub fn user(&self, provider: Provider, tenant: usize, index: usize) -> UserSpec {
+        let names = [
+            "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+        ];
+        let login = format!("{}{index}", names[index % names.len()]);
+        UserSpec {
+            index,
+            key: format!("{:016x}", self.h(provider, tenant, &[4, index as u64])),
+            email: format!("{login}@{}", self.tenant_domain(provider, tenant)),
+            login,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(apps: usize, grants: usize, users: usize) -> EstateSize {
+        EstateSize {
+            tenants: 1,
+            apps_per_tenant: apps,
+            grants_per_app: grants,
+            users_per_tenant: users,
+            redirect_mix: RedirectMix::default(),
+        }
+    }
+
+    #[test]
+    fn same_seed_generates_the_same_apps_and_another_seed_does_not() {
+        let a = Estate::new(7, Preset::Generated(size(50, 2, 10)));
+        let b = Estate::new(7, Preset::Generated(size(50, 2, 10)));
+        let c = Estate::new(8, Preset::Generated(size(50, 2, 10)));
+        let apps = |e: &Estate| {
+            (0..50)
+                .map(|i| e.app(Provider::Okta, 0, i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(apps(&a), apps(&b));
+        assert_ne!(apps(&a), apps(&c));
+    }
+
+    #[test]
+    fn each_user_grant_is_found_from_its_user() {
+        let e = Estate::new(1, Preset::Generated(size(40, 3, 7)));
+        let mut from_users: Vec<(usize, usize)> =
+            (0..7).flat_map(|u| e.grants_of_user(u)).collect();
+        from_users.sort();
+        let mut from_apps = Vec::new();
+        for a in 0..40 {
+            let app = e.app(Provider::Google, 0, a);
+            for g in 0..3 {
+                let grant = e.grant(Provider::Google, 0, &app, g);
+                assert!(e.grants_of_user(grant.user).any(|x| x == (a, g)));
+                from_apps.push((a, g));
+            }
+        }
+        assert_eq!(from_users, from_apps);
+    }
+
+    #[test]
+    fn redirect_mix_sets_the_share_of_risky_redirects() {
+        let mut mix = RedirectMix::CLEAN;
+        mix.takeover = 0.5;
+        let e = Estate::new(
+            3,
+            Preset::Generated(EstateSize {
+                redirect_mix: mix,
+                ..size(400, 1, 1)
+            }),
+        );
+        let apps: Vec<AppSpec> = (0..400).map(|i| e.app(Provider::Okta, 0, i)).collect();
+        let with_redirects = apps.iter().filter(|a| a.kind != Kind::Service).count();
+        let risky = apps
+            .iter()
+            .filter(|a| a.redirect_uris.iter().any(|u| u.contains(".herokuapp.com")))
+            .count();
+        let share = risky as f64 / with_redirects as f64;
+        assert!((0.4..0.6).contains(&share), "share {share}");
+        let clean = Estate::new(3, Preset::Generated(size(100, 1, 1)));
+        assert!(
+            (0..100)
+                .map(|i| clean.app(Provider::Okta, 0, i))
+                .all(|a| a.redirect_uris.len() <= 2)
+        );
+    }
+}
