@@ -135,7 +135,7 @@ fn installation(ctx: &Ctx<'_>, org: &str, a: &AppSpec) -> Value {
 fn credential(ctx: &Ctx<'_>, index: usize) -> Value {
     let user = ctx.estate.user(ctx.provider, ctx.tenant, index);
     let h = hash(&[ctx.estate.seed(), index as u64, 31]);
-    let broad = h % 4 == 0;
+    let broad = h.is_multiple_of(4);
     let authorized = estate_now() - chrono::Duration::days(30 + (h % 700) as i64);
     json!({
         "login": user.login,

@@ -39,6 +39,7 @@ pub mod estate;
 pub mod faults;
 pub mod reply;
 mod server;
+mod token;
 
 mod auth0;
 mod entra;

@@ -13,7 +13,7 @@ use super::estate::Estate;
 use super::faults::{self, Injected, Ledger};
 use super::reply::{Ctx, Reply};
 use super::{
-    SimulatorConfig, auth, auth0, entra, github, google, keycloak, okta, salesforce, slack,
+    SimulatorConfig, auth, auth0, entra, github, google, keycloak, okta, salesforce, slack, token,
 };
 use crate::Provider;
 
@@ -148,7 +148,7 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &State) -> Reply {
         tokio::time::sleep(faults.latency).await;
     }
     if token_endpoint {
-        return auth::issue(&ctx, &state.tokens);
+        return token::issue(&ctx, &state.tokens);
     }
     let target = match req.query_string() {
         "" => req.path().to_string(),

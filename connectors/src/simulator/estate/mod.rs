@@ -10,181 +10,15 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use super::demo;
 use crate::Provider;
 
+pub use spec::{AppSpec, EstateSize, GrantSpec, Kind, Preset, Reach, RedirectMix, UserSpec};
+
+mod spec;
+
 /// The estate's "now": generated times are spread before it, and stale grants far before it.
 pub fn estate_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
         .single()
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-/// Share of generated apps given each kind of risky redirect URI (each in 0.0..=1.0; their sum
-/// is the share of apps with one risky redirect, the rest are clean).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RedirectMix {
-    /// `https://*.example/...`
-    pub wildcard: f64,
-    /// `http://` on a host that is not loopback.
-    pub plain_http: f64,
-    /// A host on a shared platform whose names can be taken over (`*.herokuapp.com`,
-    /// `*.azurewebsites.net`).
-    pub takeover: f64,
-    /// A private-use scheme (`com.vendor.app://callback`).
-    pub custom_scheme: f64,
-    /// `http://localhost:port/...`
-    pub localhost: f64,
-}
-
-impl RedirectMix {
-    /// No risky redirects at all.
-    pub const CLEAN: RedirectMix = RedirectMix {
-        wildcard: 0.0,
-        plain_http: 0.0,
-        takeover: 0.0,
-        custom_scheme: 0.0,
-        localhost: 0.0,
-    };
-}
-
-impl Default for RedirectMix {
-    /// 5 % of apps for each kind: a quarter of the estate has one risky redirect.
-    fn default() -> Self {
-        RedirectMix {
-            wildcard: 0.05,
-            plain_http: 0.05,
-            takeover: 0.05,
-            custom_scheme: 0.05,
-            localhost: 0.05,
-        }
-    }
-}
-
-/// How big the generated estate is.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EstateSize {
-    /// Tenants per provider.
-    pub tenants: usize,
-    /// Apps in each tenant.
-    pub apps_per_tenant: usize,
-    /// User grants of each app.
-    pub grants_per_app: usize,
-    /// Users in each tenant (at least `grants_per_app`, so a user grants an app at most once).
-    pub users_per_tenant: usize,
-    /// Which share of apps gets a risky redirect.
-    pub redirect_mix: RedirectMix,
-}
-
-/// A named estate.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Preset {
-    /// One tenant per provider with the demo's risky apps first (see [`super::demo`]), then
-    /// ordinary clean apps.
-    Demo,
-    /// Only generated apps, in the given size.
-    Generated(EstateSize),
-}
-
-impl Preset {
-    /// The demo estate's size: one tenant, 16 apps, 3 grants each.
-    pub const DEMO_SIZE: EstateSize = EstateSize {
-        tenants: 1,
-        apps_per_tenant: 16,
-        grants_per_app: 3,
-        users_per_tenant: 12,
-        redirect_mix: RedirectMix::CLEAN,
-    };
-
-    /// The size of the estate this preset generates.
-    pub fn size(&self) -> EstateSize {
-        match self {
-            Preset::Demo => Preset::DEMO_SIZE,
-            Preset::Generated(size) => *size,
-        }
-    }
-}
-
-/// What an app is, in the terms every provider can render.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A confidential web app (authorization code with a secret).
-    Web,
-    /// A browser app (public client).
-    Spa,
-    /// A mobile or desktop app (public client).
-    Native,
-    /// A machine-to-machine client (client credentials).
-    Service,
-}
-
-/// How much an app asks for; each provider names its own scopes for each level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    /// Sign-in and profile.
-    Narrow,
-    /// Mail, files, messages, admin data, with offline access.
-    Broad,
-}
-
-/// One generated app, provider-neutral.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppSpec {
-    /// Position in the tenant's app list.
-    pub index: usize,
-    /// 16 hex digits, unique in the estate; providers build their ids from it.
-    pub key: String,
-    /// Display name (may be hostile: the demo has an HTML payload).
-    pub name: String,
-    /// Vendor name.
-    pub publisher: String,
-    /// Vendor domain, used in redirect URIs.
-    pub domain: String,
-    /// Registered in the tenant (first party) rather than consented into it.
-    pub first_party: bool,
-    /// Client kind.
-    pub kind: Kind,
-    /// Redirect URIs, in order.
-    pub redirect_uris: Vec<String>,
-    /// Implicit grant enabled.
-    pub implicit: bool,
-    /// Holds a client secret.
-    pub has_secret: bool,
-    /// Refresh tokens never expire.
-    pub non_expiring_refresh: bool,
-    /// Enabled or active.
-    pub enabled: bool,
-    /// Scope level.
-    pub reach: Reach,
-    /// Registration time.
-    pub created: DateTime<Utc>,
-    /// Grants were last used long ago (more than a year before [`estate_now`]).
-    pub stale: bool,
-}
-
-/// One user's grant to one app.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GrantSpec {
-    /// The app's index.
-    pub app: usize,
-    /// Position among the app's grants.
-    pub index: usize,
-    /// The granting user's index in the tenant.
-    pub user: usize,
-    /// When it was granted.
-    pub created: DateTime<Utc>,
-    /// When it was last used.
-    pub last_used: DateTime<Utc>,
-}
-
-/// A tenant user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserSpec {
-    /// Index in the tenant.
-    pub index: usize,
-    /// 16 hex digits, unique in the estate.
-    pub key: String,
-    /// Login name.
-    pub login: String,
-    /// Email address.
-    pub email: String,
 }
 
 /// The deterministic estate: a seed and a preset.
@@ -286,7 +120,7 @@ impl Estate {
         let word = WORDS[(r(1) % WORDS.len() as u64) as usize];
         let noun = NOUNS[(r(2) % NOUNS.len() as u64) as usize];
         let slug = format!("{}-{}-{index}", word.to_lowercase(), noun.to_lowercase());
-        let first_party = r(3) % 3 != 0;
+        let first_party = !r(3).is_multiple_of(3);
         let domain = if first_party {
             self.tenant_domain(provider, tenant)
         } else {
@@ -323,9 +157,9 @@ impl Estate {
             redirect_uris,
             implicit: false,
             has_secret: matches!(kind, Kind::Web | Kind::Service),
-            non_expiring_refresh: r(6) % 2 == 0,
-            enabled: r(7) % 20 != 0,
-            reach: if r(8) % 4 == 0 {
+            non_expiring_refresh: r(6).is_multiple_of(2),
+            enabled: !r(7).is_multiple_of(20),
+            reach: if r(8).is_multiple_of(4) {
                 Reach::Broad
             } else {
                 Reach::Narrow
@@ -424,75 +258,4 @@ impl Estate {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn size(apps: usize, grants: usize, users: usize) -> EstateSize {
-        EstateSize {
-            tenants: 1,
-            apps_per_tenant: apps,
-            grants_per_app: grants,
-            users_per_tenant: users,
-            redirect_mix: RedirectMix::default(),
-        }
-    }
-
-    #[test]
-    fn same_seed_generates_the_same_apps_and_another_seed_does_not() {
-        let a = Estate::new(7, Preset::Generated(size(50, 2, 10)));
-        let b = Estate::new(7, Preset::Generated(size(50, 2, 10)));
-        let c = Estate::new(8, Preset::Generated(size(50, 2, 10)));
-        let apps = |e: &Estate| {
-            (0..50)
-                .map(|i| e.app(Provider::Okta, 0, i))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(apps(&a), apps(&b));
-        assert_ne!(apps(&a), apps(&c));
-    }
-
-    #[test]
-    fn each_user_grant_is_found_from_its_user() {
-        let e = Estate::new(1, Preset::Generated(size(40, 3, 7)));
-        let mut from_users: Vec<(usize, usize)> =
-            (0..7).flat_map(|u| e.grants_of_user(u)).collect();
-        from_users.sort();
-        let mut from_apps = Vec::new();
-        for a in 0..40 {
-            let app = e.app(Provider::Google, 0, a);
-            for g in 0..3 {
-                let grant = e.grant(Provider::Google, 0, &app, g);
-                assert!(e.grants_of_user(grant.user).any(|x| x == (a, g)));
-                from_apps.push((a, g));
-            }
-        }
-        assert_eq!(from_users, from_apps);
-    }
-
-    #[test]
-    fn redirect_mix_sets_the_share_of_risky_redirects() {
-        let mut mix = RedirectMix::CLEAN;
-        mix.takeover = 0.5;
-        let e = Estate::new(
-            3,
-            Preset::Generated(EstateSize {
-                redirect_mix: mix,
-                ..size(400, 1, 1)
-            }),
-        );
-        let apps: Vec<AppSpec> = (0..400).map(|i| e.app(Provider::Okta, 0, i)).collect();
-        let with_redirects = apps.iter().filter(|a| a.kind != Kind::Service).count();
-        let risky = apps
-            .iter()
-            .filter(|a| a.redirect_uris.iter().any(|u| u.contains(".herokuapp.com")))
-            .count();
-        let share = risky as f64 / with_redirects as f64;
-        assert!((0.4..0.6).contains(&share), "share {share}");
-        let clean = Estate::new(3, Preset::Generated(size(100, 1, 1)));
-        assert!(
-            (0..100)
-                .map(|i| clean.app(Provider::Okta, 0, i))
-                .all(|a| a.redirect_uris.len() <= 2)
-        );
-    }
-}
+mod tests;
