@@ -65,13 +65,21 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
             |_| true,
             |i| client(ctx, &app_at(i)),
         )),
-        "grants" => Some(paged(
-            ctx,
-            "grants",
-            apps * ctx.estate.grants_per_app(),
-            |_| true,
-            |flat| user_grant(ctx, &app_at(flat / g), flat % g),
-        )),
+        "grants" => {
+            let mut last = None;
+            Some(paged(
+                ctx,
+                "grants",
+                apps * ctx.estate.grants_per_app(),
+                |_| true,
+                |flat| {
+                    let a = ctx
+                        .estate
+                        .app_cached(ctx.provider, ctx.tenant, flat / g, &mut last);
+                    user_grant(ctx, &a, flat % g)
+                },
+            ))
+        }
         "client-grants" if ctx.param("page").is_none() && ctx.param("include_totals").is_none() => {
             let take = ctx
                 .param("take")
@@ -104,8 +112,8 @@ fn paged(
     ctx: &Ctx<'_>,
     key: &str,
     total: usize,
-    mut keep: impl FnMut(usize) -> bool,
-    render: impl Fn(usize) -> Value,
+    keep: impl Fn(usize) -> bool,
+    render: impl FnMut(usize) -> Value,
 ) -> Reply {
     let per_page = ctx
         .param("per_page")
@@ -118,15 +126,17 @@ fn paged(
         .param("page")
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(0);
-    // Which kept items exist, found by scanning (subsets are small next to the estate).
-    let kept: Vec<usize> = (0..total).filter(|i| keep(*i)).collect();
-    let start = (page * per_page).min(kept.len());
-    let items: Vec<Value> = kept[start..(start + per_page).min(kept.len())]
-        .iter()
-        .map(|i| render(*i))
+    // Items are found by scanning: nothing is materialised beyond the page.
+    let start = page.saturating_mul(per_page);
+    let items: Vec<Value> = (0..total)
+        .filter(|i| keep(*i))
+        .skip(start)
+        .take(per_page)
+        .map(render)
         .collect();
+    let kept = || (0..total).filter(|i| keep(*i)).count();
     let body = if ctx.param("include_totals") == Some("true") {
-        json!({"total": kept.len(), "start": start, "limit": per_page, key: items})
+        json!({"total": kept(), "start": start, "limit": per_page, key: items})
     } else {
         Value::Array(items)
     };

@@ -95,13 +95,16 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
         "oauth2PermissionGrants" => {
             let g = ctx.estate.grants_per_app().max(1);
             let total = apps * ctx.estate.grants_per_app();
+            let mut last = None;
             Some(list(
                 ctx,
                 "oauth2PermissionGrants",
                 total,
                 |_| true,
                 |flat| {
-                    let a = app(flat / g);
+                    let a = ctx
+                        .estate
+                        .app_cached(ctx.provider, ctx.tenant, flat / g, &mut last);
                     permission_grant(ctx, &a, flat % g)
                 },
             ))
@@ -138,7 +141,7 @@ fn list(
     name: &str,
     total: usize,
     keep: impl FnMut(usize) -> bool,
-    render: impl Fn(usize) -> Value,
+    render: impl FnMut(usize) -> Value,
 ) -> Reply {
     let top = ctx.limit("$top", MAX_TOP);
     let Some(cursor) = ctx.cursor("$skiptoken") else {

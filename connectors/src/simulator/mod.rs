@@ -121,8 +121,13 @@ pub struct SimulatorError(String);
 pub struct Simulator;
 
 impl Simulator {
-    /// Bind `127.0.0.1:0` and serve in the background (needs a running Tokio runtime).
+    /// Bind `127.0.0.1:0` and serve in the background; must be called within a Tokio runtime.
     pub fn start(config: SimulatorConfig) -> Result<RunningSimulator, SimulatorError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(SimulatorError(
+                "start it from within a Tokio runtime".into(),
+            ));
+        }
         let listener = TcpListener::bind("127.0.0.1:0")
             .map_err(|e| SimulatorError(format!("cannot bind 127.0.0.1:0: {e}")))?;
         let addr = listener

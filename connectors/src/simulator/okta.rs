@@ -80,7 +80,7 @@ fn not_valid() -> Reply {
 }
 
 /// A JSON array of items `after..` with the `Link` header Okta sends.
-fn page(ctx: &Ctx<'_>, path: &str, total: usize, render: impl Fn(usize) -> Value) -> Reply {
+fn page(ctx: &Ctx<'_>, path: &str, total: usize, render: impl FnMut(usize) -> Value) -> Reply {
     let limit = ctx.limit("limit", MAX_LIMIT);
     let Some(cursor) = ctx.cursor("after") else {
         return not_valid();

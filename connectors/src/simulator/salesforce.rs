@@ -79,12 +79,15 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
     let batch = ctx.page_size.clamp(1, MAX_BATCH);
     let (items, next) = scan(cursor.offset, total, batch, |_| true);
     let app_at = |i: usize| ctx.estate.app(ctx.provider, ctx.tenant, i);
+    let mut last = None;
     let records: Vec<Value> = items
         .into_iter()
         .map(|i| match object {
             Object::ConnectedApplication => connected_application(&version, &app_at(i)),
             Object::OauthToken => {
-                let a = app_at(i / g);
+                let a = ctx
+                    .estate
+                    .app_cached(ctx.provider, ctx.tenant, i / g, &mut last);
                 let grant = ctx.estate.grant(ctx.provider, ctx.tenant, &a, i % g);
                 token(ctx, &version, &a, &grant)
             }

@@ -72,6 +72,25 @@ impl Estate {
         Estate { seed, preset, size }
     }
 
+    /// App `index`, reusing `last` when it is that app already: listings of grants walk the
+    /// same app several times in a row.
+    pub fn app_cached(
+        &self,
+        provider: Provider,
+        tenant: usize,
+        index: usize,
+        last: &mut Option<AppSpec>,
+    ) -> AppSpec {
+        match last {
+            Some(app) if app.index == index => app.clone(),
+            _ => {
+                let app = self.app(provider, tenant, index);
+                *last = Some(app.clone());
+                app
+            }
+        }
+    }
+
     /// Its size (with `users_per_tenant` raised to at least `grants_per_app`).
     pub fn size(&self) -> EstateSize {
         self.size
@@ -83,9 +102,8 @@ impl Estate {
     }
 
     fn h(&self, provider: Provider, tenant: usize, parts: &[u64]) -> u64 {
-        let mut all = vec![self.seed, provider as u64, tenant as u64];
-        all.extend_from_slice(parts);
-        hash(&all)
+        let head = hash(&[self.seed, provider as u64, tenant as u64]);
+        parts.iter().fold(head, |acc, p| mix(acc ^ p))
     }
 
     /// A tenant's name (`acme-entra-0`), used in domains and URLs.
