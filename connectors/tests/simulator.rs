@@ -6,7 +6,7 @@ mod simulator_support;
 use chrono::{TimeZone, Utc};
 use connectors::Provider;
 use connectors::file::Inventory;
-use connectors::model::GrantType;
+use connectors::model::{GrantKind, GrantType, UserConsentPolicy};
 use connectors::simulator::demo::{HTML_PAYLOAD_NAME, SALES_CHAT, featured_names};
 use connectors::simulator::estate::{Kind, Reach};
 use connectors::simulator::{
@@ -47,7 +47,7 @@ fn expected(sim: &RunningSimulator, p: Provider, t: usize) -> (usize, usize) {
     let broad = apps.iter().filter(|a| a.reach == Reach::Broad).count();
     let ug = APPS * GRANTS;
     match p {
-        Provider::Entra => (APPS + 1, ug),
+        Provider::Entra => (APPS + 1, ug + m2m),
         Provider::Okta => (APPS, GRANTS * (APPS - broad) + 3 * GRANTS * broad),
         Provider::Github => (APPS + USERS, APPS + USERS),
         Provider::Slack => (APPS, APPS + broad),
@@ -73,6 +73,16 @@ async fn every_provider_pages_into_its_parser_and_yields_the_generated_estate() 
                     "{p:?} tenant {t}: grant of unknown app {}",
                     g.app_external_id
                 );
+            }
+            if p == Provider::Entra {
+                let policy = inv.policies.first().and_then(|p| p.user_consent);
+                assert_eq!(policy, Some(UserConsentPolicy::AllowAll));
+                let app_only = inv
+                    .grants
+                    .iter()
+                    .filter(|g| g.kind == GrantKind::Application);
+                assert!(app_only.clone().all(|g| g.scopes == ["Directory.Read.All"]));
+                assert_eq!(app_only.count(), expected(&sim, p, t).1 - APPS * GRANTS);
             }
             if p != Provider::Github {
                 let got: BTreeSet<String> = inv

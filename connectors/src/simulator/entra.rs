@@ -111,14 +111,23 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
         }
         "appRoleAssignments" => {
             let id = ctx.seg(2)?;
-            let a = guid_index(id)
+            let found = guid_index(id)
                 .filter(|i| *i < apps)
                 .map(app)
-                .filter(|a| sp_id(a) == id)?;
-            let value: Vec<Value> = (a.kind == Kind::Service)
-                .then(|| json!({"id": guid(a.index, 5, &a.key), "appRoleId": ROLE.0, "principalId": sp_id(&a), "principalType": "ServicePrincipal", "principalDisplayName": a.name, "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": iso(a.created)}))
-                .into_iter()
-                .collect();
+                .filter(|a| sp_id(a) == id);
+            let value: Vec<Value> = match found {
+                Some(a) if a.kind == Kind::Service => vec![
+                    json!({"id": guid(a.index, 5, &a.key), "appRoleId": ROLE.0, "principalId": sp_id(&a), "principalType": "ServicePrincipal", "principalDisplayName": a.name, "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": iso(a.created)}),
+                ],
+                Some(_) => Vec::new(),
+                None if id == GRAPH_SP_ID => Vec::new(),
+                None => {
+                    return Some(Reply::json(
+                        actix_web::http::StatusCode::NOT_FOUND,
+                        &json!({"error": {"code": "Request_ResourceNotFound", "message": format!("Resource '{}' does not exist or one of its queried reference-property objects are not present.", crate::redact::bound_str(id, 64))}}),
+                    ));
+                }
+            };
             Some(Reply::ok(&json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#appRoleAssignments", "value": value})).page(0))
         }
         "authorizationPolicy" => Some(Reply::ok(&json!({

@@ -94,6 +94,32 @@ pub async fn collect(sim: &RunningSimulator, p: Provider, t: usize) -> Inventory
                         .push(entra::parse::delegated_grant(g, app, resource));
                 }
             }
+            let mut names = entra::parse::PermissionNames::default();
+            for sp in all
+                .iter()
+                .filter(|v| v.get("servicePrincipalType").is_some())
+            {
+                names.learn(&entra::parse::service_principal(sp).unwrap());
+            }
+            for sp_id in app_of_sp.keys() {
+                let answer = get(
+                    &format!("{base}/v1.0/servicePrincipals/{sp_id}/appRoleAssignments"),
+                    &auth,
+                )
+                .await;
+                assert_eq!(answer.status, 200, "{sp_id}");
+                for a in answer.json()["value"].as_array().unwrap() {
+                    let a: entra::parse::AppRoleAssignment =
+                        serde_json::from_value(a.clone()).unwrap();
+                    let app = app_of_sp[&a.principal_id].clone();
+                    let resource = app_of_sp.get(&a.resource_id).cloned();
+                    inv.grants
+                        .push(entra::parse::application_grant(a, app, resource, &names));
+                }
+            }
+            let policy = get(&format!("{base}/v1.0/policies/authorizationPolicy"), &auth).await;
+            inv.policies
+                .push(entra::parse::tenant_policy(&policy.json()));
         }
         Provider::Okta => {
             let auth = static_auth(sim, p, t);
