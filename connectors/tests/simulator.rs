@@ -74,6 +74,17 @@ async fn every_provider_pages_into_its_parser_and_yields_the_generated_estate() 
                     g.app_external_id
                 );
             }
+            if p == Provider::Keycloak {
+                let open = inv
+                    .policies
+                    .first()
+                    .and_then(|p| p.open_dynamic_registration);
+                assert_eq!(
+                    open,
+                    Some(true),
+                    "anonymous registration without trusted hosts"
+                );
+            }
             if p == Provider::Entra {
                 let policy = inv.policies.first().and_then(|p| p.user_consent);
                 assert_eq!(policy, Some(UserConsentPolicy::AllowAll));

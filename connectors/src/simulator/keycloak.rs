@@ -1,7 +1,9 @@
 //! Keycloak's Admin REST API as the simulator serves it for the tenant's realm:
 //! `GET /admin/realms/{realm}` (token and session settings), `/clients`, `/users` (both arrays
 //! paged by `first`/`max` offsets with no total; without `max`, everything) and
-//! `/users/{id}/consents`.
+//! `/users/{id}/consents`, the realm's client policies and profiles, and its client
+//! registration policies (`/components?type=...ClientRegistrationPolicy`; anonymous
+//! registration is left without its `trusted-hosts` policy, so it is open).
 
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -34,6 +36,9 @@ pub fn endpoint(ctx: &Ctx<'_>) -> Option<&'static str> {
         ["admin", "realms", _, "clients"] => Some("clients"),
         ["admin", "realms", _, "users"] => Some("users"),
         ["admin", "realms", _, "users", _, "consents"] => Some("consents"),
+        ["admin", "realms", _, "client-policies", "policies"] => Some("client-policies"),
+        ["admin", "realms", _, "client-policies", "profiles"] => Some("client-profiles"),
+        ["admin", "realms", _, "components"] => Some("components"),
         _ => None,
     }
 }
@@ -59,6 +64,15 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
             "offlineSessionIdleTimeout": 2_592_000, "offlineSessionMaxLifespanEnabled": false,
             "offlineSessionMaxLifespan": 5_184_000
         }))),
+        "client-policies" => Some(Reply::ok(&json!({"policies": []}))),
+        "client-profiles" => Some(Reply::ok(&json!({"profiles": [], "globalProfiles": []}))),
+        "components" => Some(Reply::ok(&Value::Array(
+            if ctx.param("type") == Some(REGISTRATION_POLICY) {
+                registration_policies(&realm)
+            } else {
+                Vec::new()
+            },
+        ))),
         "clients" => Some(offsets(ctx, ctx.estate.app_count(), |i| client(&app_at(i)))),
         "users" => Some(offsets(ctx, ctx.estate.user_count(), |i| user(ctx, i))),
         "consents" => {
@@ -89,6 +103,38 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
         }
         _ => None,
     }
+}
+
+const REGISTRATION_POLICY: &str =
+    "org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy";
+
+/// Client registration policies: anonymous registration limited in size and scope but not to
+/// trusted hosts, authenticated registration with the defaults.
+fn registration_policies(realm: &str) -> Vec<Value> {
+    [
+        ("anonymous", "max-clients", json!({"max-clients": ["200"]})),
+        ("anonymous", "consent-required", json!({})),
+        ("anonymous", "full-scope-disabled", json!({})),
+        (
+            "authenticated",
+            "allowed-client-templates",
+            json!({"allow-default-scopes": ["true"]}),
+        ),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (sub, provider, config))| {
+        json!({
+            "id": format!("{i:08x}-0000-4000-8000-00000000c0{i:02x}"),
+            "name": provider,
+            "providerId": provider,
+            "providerType": REGISTRATION_POLICY,
+            "parentId": realm,
+            "subType": sub,
+            "config": config,
+        })
+    })
+    .collect()
 }
 
 /// Items `first..first+max` as a bare array (all of them without `max`).

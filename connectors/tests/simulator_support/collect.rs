@@ -319,6 +319,17 @@ pub async fn collect(sim: &RunningSimulator, p: Provider, t: usize) -> Inventory
             let mut export = realm_rep;
             export["clients"] = json!(clients);
             export["users"] = json!(users);
+            export["clientPolicies"] = get(&format!("{admin}/client-policies/policies"), &auth)
+                .await
+                .json();
+            export["clientProfiles"] = get(&format!("{admin}/client-policies/profiles"), &auth)
+                .await
+                .json();
+            let kind = "org.keycloak.services.clientregistration.policy.ClientRegistrationPolicy";
+            let components = get(&format!("{admin}/components?type={kind}"), &auth)
+                .await
+                .json();
+            export["components"] = json!({ kind: components });
             absorb(&mut inv, keycloak::read_document(&export).unwrap());
         }
         _ => unreachable!(),
