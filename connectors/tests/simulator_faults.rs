@@ -341,6 +341,30 @@ async fn latency_delays_every_answer_and_requests_are_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_gzipped_when_the_client_asks() {
+    let sim = Simulator::start(config(Faults::none())).unwrap();
+    let url = listing(&sim, Provider::Entra, 0);
+    let auth = static_auth(&sim, Provider::Entra, 0);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let gzipped = client
+        .get(&url)
+        .header("Authorization", &auth)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers().get("content-encoding").unwrap(), "gzip");
+    let plain = client
+        .get(&url)
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_closes_the_port() {
     let sim = Simulator::start(config(Faults::none())).unwrap();
     let url = listing(&sim, Provider::Slack, 0);

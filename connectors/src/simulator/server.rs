@@ -47,6 +47,8 @@ pub fn spawn(
     let data = web::Data::from(state);
     let server = HttpServer::new(move || {
         App::new()
+            // The providers gzip their answers when asked to; so does the simulator.
+            .wrap(actix_web::middleware::Compress::default())
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(64 * 1024))
             .default_service(web::to(handle))
