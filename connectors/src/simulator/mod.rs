@@ -16,7 +16,7 @@
 //! | salesforce | `{root}/salesforce/{t}` | `/services/data/v62.0/query?q=` on `ConnectedApplication` and `OauthToken` (`nextRecordsUrl`, `done`) | `{base_url}/services/oauth2/token` |
 //! | slack | `{root}/slack/{t}/api` | `/admin.apps.approved.list` (`response_metadata.next_cursor`) | none (static token) |
 //! | auth0 | `{root}/auth0/{t}` | `/api/v2/clients`, `/api/v2/grants` (`page`, `per_page`, `include_totals`), `/api/v2/client-grants` (`from`, `take`, `next`) | `{base_url}/oauth/token` |
-//! | keycloak | `{root}/keycloak/{t}` | `/admin/realms/{realm}`, `/admin/realms/{realm}/clients`, `/users`, `/users/{id}/consents` (`first`, `max`) | `{base_url}/realms/{realm}/protocol/openid-connect/token` |
+//! | keycloak | `{root}/keycloak/{t}` | `/admin/realms/{realm}`, `/admin/realms/{realm}/clients`, `/users`, `/users/{id}/consents` (`first`, `max`), `/client-policies/policies`, `/client-policies/profiles`, `/components?type=` | `{base_url}/realms/{realm}/protocol/openid-connect/token` |
 //!
 //! # Auth
 //! Each tenant accepts the credentials [`RunningSimulator::credentials`] gives: OAuth client
@@ -31,7 +31,11 @@
 //! [`SimulatorConfig`]: the seed (same seed, same bytes), the [`Preset`] (the demo estate or a
 //! generated size with its redirect mix), the default page size, the token lifetime, and
 //! [`Faults`] globally or per tenant. [`RunningSimulator::requests`] reads the per-endpoint
-//! request counters.
+//! request counters; an endpoint is named by the last fixed word of its path (`applications`,
+//! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `apps`, `grants`,
+//! `users`, `tokens`, `installations`, `credential-authorizations`, `query`, `queryMore`,
+//! `admin.apps.approved.list`, `clients`, `client-grants`, `realm`, `consents`, ...), and every
+//! token endpoint is `token`. Answers are gzipped when the client asks.
 
 pub mod auth;
 pub mod demo;
