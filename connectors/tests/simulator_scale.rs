@@ -2,7 +2,8 @@
 //! 50 ms per request, pages of 100) must not be what limits a collector: paging every tenant's
 //! service principals and grants at once takes about as long as the latency alone allows, and
 //! the estate is generated page by page instead of held in memory.
-//! Run with `cargo test -p connectors --features simulator --test simulator_scale -- --ignored`.
+//! Run on an otherwise idle machine with
+//! `cargo test --release -p connectors --features simulator --test simulator_scale -- --ignored`.
 
 mod simulator_support;
 
