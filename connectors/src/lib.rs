@@ -24,6 +24,8 @@ pub mod provider;
 pub mod redact;
 pub mod secret_digest;
 pub mod settings;
+#[cfg(feature = "simulator")]
+pub mod simulator;
 #[cfg(test)]
 mod test_util;
 
