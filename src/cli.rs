@@ -191,16 +191,21 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve { demo, bind } => {
-            let mut config = if demo {
-                crate::demo::config(path.as_deref()).map_err(config_error)?
+            let rt = runtime()?;
+            let (mut config, simulator) = if demo {
+                // The simulator serves the demo tenants from this process's runtime.
+                let _entered = rt.enter();
+                let sim = crate::demo::start_simulator().map_err(config_error)?;
+                let config = crate::demo::config(path.as_deref(), &sim).map_err(config_error)?;
+                (config, Some(sim))
             } else {
-                load_config(path.as_deref())?
+                (load_config(path.as_deref())?, None)
             };
             if let Some(bind) = bind {
                 config.server.bind = bind;
             }
             crate::digest_key::install(&config.digest_key_path()).map_err(runtime_error)?;
-            serve(config, clock, demo)
+            serve(rt, config, clock, simulator)
         }
         Command::Scan { tenants } => {
             let config = load_config(path.as_deref())?;
@@ -295,8 +300,16 @@ fn interrupt_unfinished(store: &Store, clock: &Arc<dyn Clock>) -> Result<(), Fai
     Ok(())
 }
 
-fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failure> {
+/// Run the web server and the scheduler until SIGINT/SIGTERM; `simulator` is the demo's SaaS
+/// simulator (`serve --demo`), stopped after the server.
+fn serve(
+    rt: tokio::runtime::Runtime,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    simulator: Option<connectors::simulator::RunningSimulator>,
+) -> Result<u8, Failure> {
     use crate::collector::scheduler::{self, ScanGate, SchedulerStatus};
+    let demo = simulator.is_some();
     let store = open_store(&config)?;
     interrupt_unfinished(&store, &clock)?;
     let schedule = config
@@ -304,7 +317,6 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
         .parsed()
         .map_err(|e| runtime_error(anyhow::anyhow!("schedule: {e}")))?;
     let last_success = store.last_successful_scan_at().map_err(runtime_error)?;
-    let rt = runtime()?;
     rt.block_on(async move {
         let gate = Arc::new(ScanGate::default());
         let status = Arc::new(SchedulerStatus::default());
@@ -322,7 +334,7 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
         println!("oauth-audit listening on http://{addr}");
         if demo {
             eprintln!(
-                "demo mode: sample tenants, no login; {} database",
+                "demo mode: sample tenants of all eight providers served by the built-in SaaS simulator, no login; {} database",
                 store.backend().as_str()
             );
         }
@@ -362,6 +374,9 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
             scan(Trigger::Schedule)
         }));
         server.await.map_err(runtime_error)?;
+        if let Some(sim) = simulator {
+            sim.shutdown().await;
+        }
         tracing::info!("stopped");
         Ok(0)
     })

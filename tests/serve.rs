@@ -102,7 +102,8 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
 }
 
 #[test]
-fn demo_mode_scans_every_sample_tenant_at_start() {
+fn demo_mode_collects_every_provider_from_the_simulator_at_start() {
+    use connectors::simulator::demo::{HTML_PAYLOAD_NAME, SALES_CHAT};
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &["--demo"]);
     assert_eq!(get(&format!("{}/readyz", server.base)).0, 200);
@@ -114,7 +115,7 @@ fn demo_mode_scans_every_sample_tenant_at_start() {
         1,
     )
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let scan = loop {
         if let Some(scan) = store
             .recent_scans(1)
@@ -128,16 +129,40 @@ fn demo_mode_scans_every_sample_tenant_at_start() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let runs = store.tenant_runs(scan.id).unwrap();
-    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert_eq!(runs.len(), 8, "one demo tenant per provider: {runs:?}");
     assert_eq!(scan.status, "succeeded", "{runs:?}");
+    let mut vendor_in = Vec::new();
+    let mut payload_seen = false;
     for tenant in store.list_tenants().unwrap() {
+        assert_eq!(
+            tenant.source, "api",
+            "{}: collected through its connector",
+            tenant.name
+        );
         let counts = store.inventory_counts(tenant.id).unwrap();
         assert!(
             counts.apps >= 5 && counts.grants >= 1,
             "{}: {counts:?}",
             tenant.name
         );
+        let apps = store
+            .apps_by_ids(&store.tenant_app_ids(tenant.id).unwrap())
+            .unwrap();
+        if apps.iter().any(|a| a.app.name == SALES_CHAT) {
+            vendor_in.push(tenant.provider.clone());
+        }
+        payload_seen |= apps.iter().any(|a| a.app.name == HTML_PAYLOAD_NAME);
     }
+    vendor_in.sort();
+    assert_eq!(
+        vendor_in,
+        ["google", "salesforce", "slack"],
+        "the sales-chat vendor's reach"
+    );
+    assert!(
+        payload_seen,
+        "the app named with an HTML payload is stored verbatim"
+    );
     drop(server);
 }
 
