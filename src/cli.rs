@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::collector::{self, ScanError, Trigger};
@@ -370,16 +371,55 @@ fn serve(
                 });
             }
         }
-        tokio::spawn(scheduler::run(schedule, clock, gate, status, move || {
+        let gate_for_shutdown = gate.clone();
+        tokio::spawn(scheduler::run(schedule, clock.clone(), gate, status, move || {
             scan(Trigger::Schedule)
         }));
+        let grace = Duration::from_secs(config.collector.shutdown_grace_secs);
         server.await.map_err(runtime_error)?;
+        finish_or_interrupt_scan(&store, &clock, &gate_for_shutdown, grace).await;
         if let Some(sim) = simulator {
             sim.shutdown().await;
         }
         tracing::info!("stopped");
         Ok(0)
     })
+}
+
+/// At shutdown: close the scan gate to new scans, give a running scan `grace` to finish, then
+/// mark what still runs as interrupted (a tenant is stored in one transaction, so an unfinished
+/// one keeps its earlier inventory).
+async fn finish_or_interrupt_scan(
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+    gate: &Arc<crate::collector::scheduler::ScanGate>,
+    grace: Duration,
+) {
+    let deadline = std::time::Instant::now() + grace;
+    let mut closed = gate.try_enter();
+    if closed.is_none() {
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "waiting for the running scan to finish"
+        );
+    }
+    while closed.is_none() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        closed = gate.try_enter();
+    }
+    if closed.is_none() {
+        let (store, now) = (store.clone(), clock.now());
+        match tokio::task::spawn_blocking(move || store.interrupt_unfinished_scans(now)).await {
+            Ok(Ok(n)) => tracing::warn!(
+                scans = n,
+                "the running scan did not finish in time: marked interrupted"
+            ),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "could not mark the running scan interrupted")
+            }
+            Err(e) => tracing::error!(error = %e, "could not mark the running scan interrupted"),
+        }
+    }
 }
 
 fn print_scan(report: &collector::ScanReport) {

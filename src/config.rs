@@ -173,6 +173,9 @@ pub struct CollectorConfig {
     pub request_timeout_secs: u64,
     /// Largest API response accepted, in MiB.
     pub max_response_mb: usize,
+    /// On SIGTERM/SIGINT, how long `serve` lets a running scan finish before marking it
+    /// interrupted (its unfinished tenants keep their stored inventory).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for CollectorConfig {
@@ -184,6 +187,7 @@ impl Default for CollectorConfig {
             requests_per_second: 20,
             request_timeout_secs: 60,
             max_response_mb: 50,
+            shutdown_grace_secs: 30,
         }
     }
 }
@@ -266,7 +270,7 @@ const INLINE_SECRETS: [&str; 5] = [
 ];
 /// Config keys whose values are not strings, for parsing environment overrides.
 const BOOL_KEYS: [&str; 1] = ["schedule.run_on_start"];
-const INT_KEYS: [&str; 7] = [
+const INT_KEYS: [&str; 8] = [
     "database.pool_size",
     "collector.concurrency",
     "collector.tenant_timeout_secs",
@@ -274,6 +278,7 @@ const INT_KEYS: [&str; 7] = [
     "collector.requests_per_second",
     "collector.request_timeout_secs",
     "collector.max_response_mb",
+    "collector.shutdown_grace_secs",
 ];
 const SECTIONS: [&str; 4] = ["database", "server", "schedule", "collector"];
 const ENV_PREFIX: &str = "OAUTH_AUDIT_";
