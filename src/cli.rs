@@ -304,6 +304,7 @@ fn serve(config: Config, clock: Arc<dyn Clock>, demo: bool) -> Result<u8, Failur
             store: store.clone(),
             clock: clock.clone(),
             demo,
+            config: Arc::new(config.clone()),
         };
         let (server, addr) = crate::web::start(state, config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))

@@ -12,6 +12,7 @@ pub mod findings;
 pub mod inventory;
 mod inventory_sql;
 pub mod migrate;
+pub mod queries;
 pub mod scans;
 pub mod schema;
 pub mod tenants;

@@ -1,8 +1,11 @@
 //! The HTTP server: builds the actix app (routes in `routes.rs`) and runs it until SIGINT or
 //! SIGTERM, finishing in-flight requests first.
 
+pub mod api;
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod ratelimit;
 pub mod routes;
 
 use actix_web::{App, HttpServer, web};
@@ -10,6 +13,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -19,6 +23,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// `serve --demo`: the dashboard needs no login.
     pub demo: bool,
+    /// The configuration (tenants for API-started scans, server limits).
+    pub config: Arc<Config>,
 }
 
 /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
@@ -32,10 +38,17 @@ pub fn start(
 ) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
+    let guard = web::Data::new(auth::ApiGuard::new(
+        state.config.server.api_rate_limit,
+        state.config.server.api_rate_burst,
+    ));
+    let scans = web::Data::new(api::scans::ScanSlot::default());
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(guard.clone())
+            .app_data(scans.clone())
             .configure(routes::configure)
     })
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
