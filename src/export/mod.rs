@@ -3,3 +3,4 @@
 
 pub mod finding;
 pub mod ocsf;
+pub mod print;

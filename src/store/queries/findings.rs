@@ -131,11 +131,10 @@ impl Store {
                     )
                 }
             }
+            if let Some(t) = filter.changed_since {
+                q = q.filter(findings::updated_at.ge(t));
+            }
             if feed {
-                // A cursor already marks the resume point; the time filter only starts a feed.
-                if let (Some(t), After::Start) = (filter.changed_since, after) {
-                    q = q.filter(findings::updated_at.ge(t));
-                }
                 q = q.order((findings::change_seq.asc(), findings::id.asc()));
             } else {
                 q = q.order(findings::id.asc());

@@ -32,6 +32,8 @@ pub mod scans;
 pub mod suppressions;
 pub mod vendors;
 
+use crate::store::Store;
+
 /// Where a list resumes: after this sort key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum After {
@@ -41,6 +43,22 @@ pub enum After {
     Id(i64),
     /// After this `(change_seq, id)` (change feeds).
     Change(i64, i64),
+}
+
+impl Store {
+    /// The last change sequence number committed: a feed that starts with nothing to
+    /// return resumes after it. Read before the feed's query, so a change committed in
+    /// between is either returned by that query or numbered above this.
+    pub fn change_position(&self) -> Result<i64, crate::store::StoreError> {
+        use crate::store::schema::change_counter;
+        use diesel::prelude::*;
+        let mut conn = self.conn()?;
+        let v = crate::with_conn!(&mut conn, c => change_counter::table
+            .select(change_counter::value)
+            .first::<i64>(c)
+            .optional())?;
+        Ok(v.unwrap_or(0))
+    }
 }
 
 /// Rows per page at most, whatever a caller asks.

@@ -86,14 +86,19 @@ pub async fn list_events(
         .map(|s| super::parse_time("since", s))
         .transpose()?;
     let tenant = q.tenant.clone();
-    let rows = with_store(&state, move |s| {
-        s.list_events(since, tenant.as_deref(), after, limit)
+    let (rows, position) = with_store(&state, move |s| {
+        // Where an empty feed resumes: read before the rows (see `store::queries`).
+        let position = s.change_position()?;
+        Ok((
+            s.list_events(since, tenant.as_deref(), after, limit)?,
+            position,
+        ))
     })
     .await?;
     let next = match (rows.last(), after) {
         (Some(last), _) => Cursor::Change(last.change_seq, last.id),
         (None, After::Change(seq, id)) => Cursor::Change(seq, id),
-        (None, _) => Cursor::Change(0, 0),
+        (None, _) => Cursor::Change(position, i64::MAX),
     };
     let data: Vec<EventDoc> = rows.iter().map(EventDoc::from).collect();
     Ok(HttpResponse::Ok().json(Page {

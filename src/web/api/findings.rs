@@ -34,7 +34,8 @@ pub struct FindingsQuery {
     /// App id.
     pub app: Option<i64>,
     /// Changed at or after this RFC 3339 time: the list becomes a change feed ordered by
-    /// change, whose `next_cursor` is always present (poll from it next).
+    /// change, whose `next_cursor` is always present (poll from it next, with the same
+    /// filters).
     pub since: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
     pub limit: Option<i64>,
@@ -126,17 +127,31 @@ pub async fn list_findings(
     let filter = filter_of(&q)?;
     let limit = super::limit(q.limit)?;
     let after = super::after(q.cursor.as_deref())?;
+    if filter.changed_since.is_some() && matches!(after, After::Id(_)) {
+        return Err(ApiError::bad_request(
+            "cursor belongs to the plain list, not to a since feed",
+        ));
+    }
     if wants_ocsf(&req, &q)? {
         return Ok(stream_ocsf(state, filter, after));
     }
     let feed = filter.changed_since.is_some() || matches!(after, After::Change(..));
-    let rows = with_store(&state, move |s| s.list_findings(&filter, after, limit)).await?;
+    let (rows, position) = with_store(&state, move |s| {
+        // Where an empty feed resumes: read before the rows (see `store::queries`).
+        let position = match (feed, after) {
+            (true, After::Start) => Some(s.change_position()?),
+            _ => None,
+        };
+        Ok((s.list_findings(&filter, after, limit)?, position))
+    })
+    .await?;
     let next_cursor = match rows.last() {
         Some(last) if feed || rows.len() as i64 == limit => Some(cursor_after(last, feed).encode()),
-        // An empty feed page: poll again from where the client was.
+        // An empty feed page: poll again from where the client was, or after everything
+        // committed before the read.
         None if feed => Some(match after {
             After::Change(seq, id) => Cursor::Change(seq, id).encode(),
-            _ => Cursor::Change(0, 0).encode(),
+            _ => Cursor::Change(position.unwrap_or(0), i64::MAX).encode(),
         }),
         _ => None,
     };
