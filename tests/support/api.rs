@@ -154,3 +154,32 @@ impl TestApp {
         }
     }
 }
+
+/// A seeded app: the `entra/basic` fixture plus `extra` generated apps in tenant `contoso`.
+/// The export lives as long as the returned directory.
+pub async fn seeded(backend: Backend, extra: usize, server: &str) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("contoso");
+    entra_export(&export, extra, "Generated");
+    let app = TestApp::start(backend, &[("contoso", export)], server).await;
+    app.scan().await;
+    (app, dir)
+}
+
+impl TestApp {
+    /// Every item of a feed (until an empty page).
+    pub async fn all_feed(&self, path: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut url = path.to_string();
+        loop {
+            let (status, body) = self.get(&url, Some(&self.reader_key)).await;
+            assert_eq!(status, 200, "{url}: {body}");
+            let data = body["data"].as_array().unwrap();
+            if data.is_empty() {
+                return out;
+            }
+            out.extend(data.iter().cloned());
+            url = format!("{path}&cursor={}", body["next_cursor"].as_str().unwrap());
+        }
+    }
+}
