@@ -28,10 +28,12 @@ pub struct AppsQuery {
     pub tenant: Option<String>,
     pub provider: Option<String>,
     /// Risk score at least this (0-100).
+    #[param(minimum = 0, maximum = 100)]
     pub min_risk: Option<i16>,
     /// Publisher name or domain (case-insensitive).
     pub publisher: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -232,6 +234,7 @@ pub async fn list_apps(
     responses(
         (status = 200, description = "The app", body = AppDetailDoc),
         (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 400, description = "A malformed id", body = ErrorBody),
         (status = 404, description = "No such app", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -15,6 +15,7 @@ use crate::web::error::ApiError;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

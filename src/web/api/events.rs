@@ -24,6 +24,7 @@ pub struct EventsQuery {
     /// Tenant name.
     pub tenant: Option<String>,
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous poll.
     pub cursor: Option<String>,

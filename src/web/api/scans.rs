@@ -26,6 +26,7 @@ pub struct ScanSlot(Arc<AtomicBool>);
 #[into_params(parameter_in = Query)]
 pub struct ScansQuery {
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -139,6 +140,7 @@ pub async fn list_scans(
     responses(
         (status = 200, description = "The scan", body = ScanDetailDoc),
         (status = 401, description = "No valid API key", body = ErrorBody),
+        (status = 400, description = "A malformed id", body = ErrorBody),
         (status = 404, description = "No such scan", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -24,6 +24,7 @@ const MAX_TEXT: usize = 1000;
 #[into_params(parameter_in = Query)]
 pub struct SuppressionsQuery {
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -186,6 +187,7 @@ pub async fn create_suppression(
         (status = 204, description = "Deleted"),
         (status = 401, description = "No valid API key", body = ErrorBody),
         (status = 403, description = "Not an admin key", body = ErrorBody),
+        (status = 400, description = "A malformed id", body = ErrorBody),
         (status = 404, description = "No such suppression", body = ErrorBody),
         (status = 409, description = "Owned by the configuration file", body = ErrorBody),
     ),

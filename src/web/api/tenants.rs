@@ -16,6 +16,7 @@ use crate::web::error::ApiError;
 #[into_params(parameter_in = Query)]
 pub struct TenantsQuery {
     /// Rows per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
