@@ -76,6 +76,18 @@ async fn every_route_answers_401_403_or_serves_by_key_and_role() {
                 "{what} as an admin: {admin}"
             );
         }
+        // The key is checked before anything else about the request.
+        for path in [
+            "/api/v1/apps/abc",
+            "/api/v1/findings?limit=0",
+            "/api/v1/nowhere",
+        ] {
+            assert_eq!(
+                call(&app, "GET", path, None).await,
+                401,
+                "[{backend:?}] {path}"
+            );
+        }
         // Health and the API description need no key.
         for open in ["/healthz", "/readyz", "/api/openapi.json"] {
             assert_eq!(

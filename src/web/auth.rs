@@ -2,21 +2,24 @@
 //! stored SHA-256 hashes (`store::api_keys`), roles reader and admin, the per-key rate limit,
 //! and the audit log of admin actions.
 //!
-//! Handlers take a [`Reader`] (any valid key) or an [`Admin`] extractor as their first
-//! argument: no key or an unknown or revoked one is 401, a reader on an admin endpoint 403, a
-//! key over its rate 429 with `Retry-After`. Only `/healthz`, `/readyz` and `/metrics` take
-//! no key, in `--demo` too (the demo's exemption is the dashboard's login).
+//! [`require_key`] wraps the whole `/api/v1` scope and runs before any handler parses its
+//! path, query or body: no key or an unknown or revoked one is 401, a key over its rate 429
+//! with `Retry-After`. Handlers then take a [`Reader`] (any valid key) or an [`Admin`]
+//! extractor, which read the caller the middleware left on the request; a reader on an admin
+//! endpoint is 403. Only `/healthz`, `/readyz` and `/metrics` take no key, in `--demo` too
+//! (the demo's exemption is the dashboard's login).
 //!
 //! Valid keys are cached for [`CACHE_SECS`] by their hash, so a revocation takes effect
 //! within that time; unknown keys are never cached. The key itself is never logged or
 //! stored: only its hash is looked up.
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -145,35 +148,50 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     Ok(caller)
 }
 
-type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+/// Middleware for the API scope: authenticate, charge the rate budget, and leave the
+/// [`Caller`] on the request for the [`Reader`] and [`Admin`] extractors.
+pub async fn require_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let caller = authenticate(req.request().clone()).await?;
+    req.extensions_mut().insert(caller);
+    next.call(req).await
+}
+
+/// The caller [`require_key`] authenticated (401 if the route is not behind it).
+fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+    req.extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| unauthorized("an API key is required: Authorization: Bearer <key>"))
+}
 
 impl FromRequest for Reader {
     type Error = ApiError;
-    type Future = Extracted<Reader>;
+    type Future = Ready<Result<Reader, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(req).await.map(Reader) })
+        ready(caller_of(req).map(Reader))
     }
 }
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Extracted<Admin>;
+    type Future = Ready<Result<Admin, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let caller = authenticate(req).await?;
-            if caller.role != Role::Admin {
-                return Err(ApiError::new(
+        ready(caller_of(req).and_then(|caller| {
+            if caller.role == Role::Admin {
+                Ok(Admin(caller))
+            } else {
+                Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "forbidden",
                     "this endpoint needs an admin key",
-                ));
+                ))
             }
-            Ok(Admin(caller))
-        })
+        }))
     }
 }
 

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, web};
 
 use super::api::{apps, audit, events, findings, openapi, scans, suppressions, tenants, vendors};
 use super::error::ApiError;
-use super::{error, health};
+use super::{auth, error, health};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -12,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(auth::require_key))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| bad_input(e)))
                 .app_data(web::PathConfig::default().error_handler(|e, _| bad_input(e)))
                 .app_data(
