@@ -76,6 +76,20 @@ pub enum Command {
         #[arg(long, value_name = "SEVERITY", default_value = "high")]
         fail_on: crate::rules::Severity,
     },
+    /// Print stored findings (default: open ones).
+    Findings {
+        #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
+        format: FindingsFormat,
+        /// Minimum severity.
+        #[arg(long, value_name = "SEVERITY")]
+        severity: Option<crate::rules::Severity>,
+        /// open, resolved or suppressed.
+        #[arg(long, value_name = "STATUS", default_value = "open")]
+        status: FindingStatusArg,
+        /// Only this tenant.
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
+    },
     /// Print the rule catalog.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -108,6 +122,22 @@ pub enum CheckFormat {
     Text,
     Json,
     Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FindingsFormat {
+    Table,
+    /// One JSON array of findings in the API's shape.
+    Json,
+    /// NDJSON of OCSF Detection Findings.
+    Ocsf,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FindingStatusArg {
+    Open,
+    Resolved,
+    Suppressed,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -260,6 +290,30 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             print!("{text}");
             Ok(u8::from(crate::check::fails(&results, fail_on)))
         }
+        Command::Findings {
+            format,
+            severity,
+            status,
+            tenant,
+        } => {
+            let config = load_config(path.as_deref())?;
+            let store = open_store(&config)?;
+            let filter = crate::store::queries::findings::FindingFilter {
+                min_severity_rank: severity.map(crate::collector::evaluate::severity_rank),
+                status: Some(
+                    match status {
+                        FindingStatusArg::Open => "open",
+                        FindingStatusArg::Resolved => "resolved",
+                        FindingStatusArg::Suppressed => "suppressed",
+                    }
+                    .to_string(),
+                ),
+                tenant,
+                ..Default::default()
+            };
+            crate::export::print::print_findings(&store, &filter, format).map_err(runtime_error)?;
+            Ok(0)
+        }
         Command::Rules { format } => {
             use crate::rules::doc;
             let text = match format {
@@ -327,6 +381,7 @@ fn serve(
             demo,
             scan_gate: gate.clone(),
             scheduler: status.clone(),
+            config: Arc::new(config.clone()),
         };
         let (server, addr) = crate::web::start(state, config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))

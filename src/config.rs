@@ -121,12 +121,20 @@ impl Default for DatabaseConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     pub bind: SocketAddr,
+    /// API requests per second each key may make on average (0: no limit).
+    pub api_rate_limit: u32,
+    /// Requests a key may make in a burst above the average.
+    pub api_rate_burst: u32,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            // A SIEM paging through a million findings 1,000 at a time makes 1,000 requests:
+            // at 50/s with a burst of 200 that takes 16 s, while a runaway script is capped.
+            api_rate_limit: 50,
+            api_rate_burst: 200,
         }
     }
 }

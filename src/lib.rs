@@ -13,6 +13,7 @@ pub mod collector;
 pub mod config;
 pub mod demo;
 pub mod digest_key;
+pub mod export;
 pub mod rules;
 pub mod store;
 pub mod web;

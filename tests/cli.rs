@@ -121,8 +121,14 @@ fn migrate_prepares_an_empty_database() {
         write_config(dir.path(), &db.url, &[]);
         let out = oauth_audit(dir.path(), &["migrate"]);
         assert_eq!(out.status.code(), Some(0), "[{backend:?}] {}", stderr(&out));
+        // Every migration folder of the backend, however many later changes add.
+        let folders = std::fs::read_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite"),
+        )
+        .unwrap()
+        .count();
         assert!(
-            stderr(&out).contains("applied 2 migration"),
+            stderr(&out).contains(&format!("applied {folders} migration")),
             "[{backend:?}] {}",
             stderr(&out)
         );

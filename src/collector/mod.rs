@@ -151,7 +151,19 @@ pub async fn run_scan(
     trigger: Trigger,
     tenants: Vec<TenantConfig>,
 ) -> Result<ScanReport, ScanError> {
-    let total = tenants.len() as i32;
+    let scan_id = record_scan(store, clock.as_ref(), trigger, tenants.len()).await?;
+    run_recorded_scan(store, config, clock, scan_id, tenants).await
+}
+
+/// Record a new running scan of `tenants` tenants and return its id, for a caller that must
+/// answer with the id before the scan runs (the API); then call [`run_recorded_scan`].
+pub async fn record_scan(
+    store: &Store,
+    clock: &dyn Clock,
+    trigger: Trigger,
+    tenants: usize,
+) -> Result<i64, ScanError> {
+    let total = tenants as i32;
     let (s, now) = (store.clone(), clock.now());
     let scan_id = tokio::task::spawn_blocking(move || s.start_scan(trigger.as_str(), total, now))
         .await
@@ -162,6 +174,18 @@ pub async fn run_scan(
         trigger = trigger.as_str(),
         "scan started"
     );
+    Ok(scan_id)
+}
+
+/// Run the scan recorded as `scan_id` (by [`record_scan`]) over `tenants`.
+pub async fn run_recorded_scan(
+    store: &Store,
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    scan_id: i64,
+    tenants: Vec<TenantConfig>,
+) -> Result<ScanReport, ScanError> {
+    let total = tenants.len() as i32;
 
     let limit = Arc::new(Semaphore::new(config.collector.concurrency.max(1)));
     let mut jobs = JoinSet::new();

@@ -13,6 +13,7 @@ pub mod gauges;
 pub mod inventory;
 mod inventory_sql;
 pub mod migrate;
+pub mod queries;
 pub mod scans;
 pub mod schema;
 pub mod tenants;

@@ -146,6 +146,7 @@ diesel::table! {
         kind -> Text,
         occurred_at -> Timestamp,
         details -> Text,
+        change_seq -> BigInt,
     }
 }
 
@@ -166,6 +167,7 @@ diesel::table! {
         last_seen -> Timestamp,
         resolved_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -215,6 +217,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_counter (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        key_id -> BigInt,
+        key_name -> Text,
+        action -> Text,
+        target -> Text,
+        details -> Text,
+    }
+}
+
 diesel::joinable!(scan_tenants -> scans (scan_id));
 diesel::joinable!(scan_tenants -> tenants (tenant_id));
 diesel::joinable!(apps -> tenants (tenant_id));
@@ -237,4 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     suppressions,
     risk_snapshots,
     api_keys,
+    change_counter,
+    audit_log,
 );

@@ -1,9 +1,12 @@
 //! The HTTP server: builds the actix app (routes in `routes.rs`) and runs it until SIGINT or
 //! SIGTERM, finishing in-flight requests first.
 
+pub mod api;
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod ratelimit;
 pub mod routes;
 
 use actix_web::{App, HttpServer, web};
@@ -11,6 +14,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -24,6 +28,8 @@ pub struct AppState {
     pub scan_gate: Arc<crate::collector::scheduler::ScanGate>,
     /// The scheduler's next fire time.
     pub scheduler: Arc<crate::collector::scheduler::SchedulerStatus>,
+    /// The configuration (tenants for API-started scans, server limits).
+    pub config: Arc<Config>,
 }
 
 /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
@@ -37,10 +43,15 @@ pub fn start(
 ) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
+    let guard = web::Data::new(auth::ApiGuard::new(
+        state.config.server.api_rate_limit,
+        state.config.server.api_rate_burst,
+    ));
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(guard.clone())
             .configure(routes::configure)
     })
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)

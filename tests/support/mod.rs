@@ -3,6 +3,8 @@
 // Test helpers fail the test by panicking, like the tests that call them.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api;
+
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! The demo estate (`src/demo/exports`, whose README maps each app to the rules it shows) run
+//! The demo estate (`tests/fixtures/contoso`, the former demo estate, whose README maps each app to the rules it shows) run
 //! through the SECRET and TOKEN rules at the demo's "today", 2026-11-24: every SECRET/TOKEN
 //! finding the README names appears, and SECRET-012 stays silent on data that holds no secret
 //! in its metadata (HTML payloads and a secret in a secret-named field included).
@@ -16,7 +16,7 @@ use crate::rules::{AppContext, EstateBuilder, Settings, TenantContext, watchlist
 
 /// Findings of the SECRET and TOKEN families per app name, for one provider's demo export.
 fn demo_findings(provider: Provider, path: &str) -> BTreeMap<String, Vec<&'static str>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/demo/exports");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contoso");
     let inv = connectors::file::read_all(provider, &dir.join(path)).unwrap();
     let settings = Settings::default();
     let watchlist = Watchlist::builtin();

@@ -1,0 +1,14 @@
+DROP TABLE audit_log;
+DROP INDEX apps_publisher_domain;
+DROP INDEX apps_publisher_name;
+DROP INDEX apps_tenant_id;
+DROP INDEX events_occurred;
+DROP INDEX events_change_seq;
+DROP INDEX findings_rule;
+DROP INDEX findings_change_seq;
+DROP TRIGGER events_change_seq ON events;
+DROP TRIGGER findings_change_seq ON findings;
+DROP FUNCTION next_change_seq();
+ALTER TABLE events DROP COLUMN change_seq;
+ALTER TABLE findings DROP COLUMN change_seq;
+DROP TABLE change_counter;

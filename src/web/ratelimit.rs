@@ -1,0 +1,95 @@
+//! Per-key rate limiting for the API: a token bucket per key id, refilled at
+//! `server.api_rate_limit` requests per second up to `server.api_rate_burst`. A key over its
+//! budget gets 429 with `Retry-After`; other keys are unaffected. Buckets live in memory, per
+//! process (replicas each enforce the limit).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Buckets of keys not seen for this long are dropped when the table grows.
+const IDLE_SECS: f64 = 600.0;
+/// Sweep idle buckets once the table holds this many.
+const SWEEP_AT: usize = 10_000;
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// The limiter shared by every worker.
+pub struct RateLimiter {
+    per_sec: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<i64, Bucket>>,
+}
+
+impl RateLimiter {
+    /// `per_sec` 0 disables the limit.
+    pub fn new(per_sec: u32, burst: u32) -> RateLimiter {
+        RateLimiter {
+            per_sec: f64::from(per_sec),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Take one request from `key`'s budget at `now`: `Ok` if allowed, else the whole seconds
+    /// to wait.
+    pub fn check(&self, key: i64, now: Instant) -> Result<(), u64> {
+        if self.per_sec <= 0.0 {
+            return Ok(());
+        }
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if buckets.len() >= SWEEP_AT {
+            buckets.retain(|_, b| now.duration_since(b.last).as_secs_f64() < IDLE_SECS);
+        }
+        let b = buckets.entry(key).or_insert(Bucket {
+            tokens: self.burst,
+            last: now,
+        });
+        let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * self.per_sec).min(self.burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - b.tokens) / self.per_sec).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_key_over_its_burst_waits_and_others_do_not() {
+        let limiter = RateLimiter::new(2, 3);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limiter.check(1, t0), Ok(()));
+        }
+        assert_eq!(limiter.check(1, t0), Err(1));
+        assert_eq!(
+            limiter.check(2, t0),
+            Ok(()),
+            "another key has its own budget"
+        );
+        // Half a second refills one request at 2/s.
+        assert_eq!(limiter.check(1, t0 + Duration::from_millis(500)), Ok(()));
+        assert!(limiter.check(1, t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn a_zero_rate_means_no_limit() {
+        let limiter = RateLimiter::new(0, 1);
+        let t0 = Instant::now();
+        assert!((0..10_000).all(|_| limiter.check(1, t0).is_ok()));
+    }
+}
