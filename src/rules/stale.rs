@@ -111,10 +111,14 @@ fn older_than_fn(now: DateTime<Utc>, days: i64) -> impl Fn(Option<DateTime<Utc>>
 /// Who holds a grant, as one short string: `user:<id or email>`, `tenant` or `other:<id>`.
 fn principal_label(g: &Grant) -> String {
     let labelled = |kind: &str, id: &str| {
-        let id = bound(id);
-        let mut out = String::with_capacity(kind.len() + id.len());
+        // `bound` leaves a short id as it is: copy it once, straight into the label.
+        let mut out = String::with_capacity(kind.len() + id.len().min(MAX_ID + 4));
         out.push_str(kind);
-        out.push_str(&id);
+        if id.len() <= MAX_ID {
+            out.push_str(id);
+        } else {
+            out.push_str(&bound(id));
+        }
         out
     };
     match &g.principal {
@@ -124,8 +128,11 @@ fn principal_label(g: &Grant) -> String {
     }
 }
 
+/// Longest principal id or scope shown before it is cut.
+const MAX_ID: usize = 256;
+
 fn bound(s: &str) -> String {
-    connectors::redact::bound_str(s, 256)
+    connectors::redact::bound_str(s, MAX_ID)
 }
 
 /// A hit for the grants that fired: how many, the oldest date, who holds the first
