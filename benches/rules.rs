@@ -9,6 +9,11 @@
 //! Instruction counts, which a loaded machine does not skew: `RULES_ONE_PASS=1` runs one
 //! untimed pass per mix, for
 //! `valgrind --tool=callgrind --toggle-collect='*one_pass*' target/release/deps/rules-<hash>`.
+//!
+//! Measured on the development machine (2 cores shared with other builds), 2026-11-25, one
+//! pass over 10,000 apps under callgrind, instructions per app (findings per app):
+//! clean 45.1k (0), typical 74.3k (2.73), worst case 186.4k (13.43); before the hot-path work
+//! of that day 61.6k, 95.2k and 225.2k, with the same findings and scores.
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
