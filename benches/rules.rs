@@ -7,13 +7,16 @@
 //! evidence, then scores each app.
 //!
 //! Instruction counts, which a loaded machine does not skew: `RULES_ONE_PASS=1` runs one
-//! untimed pass per mix, for
+//! pass per mix instead of criterion's samples (printing its time on the CPU), for
 //! `valgrind --tool=callgrind --toggle-collect='*one_pass*' target/release/deps/rules-<hash>`.
 //!
 //! Measured on the development machine (2 cores shared with other builds), 2026-11-25, one
 //! pass over 10,000 apps under callgrind, instructions per app (findings per app):
 //! clean 45.1k (0), typical 74.3k (2.73), worst case 186.4k (13.43); before the hot-path work
-//! of that day 61.6k, 95.2k and 225.2k, with the same findings and scores.
+//! of that day 61.6k, 95.2k and 225.2k, with the same findings and scores. Criterion over
+//! 100,000 apps on one pinned core, the other core busy with builds (load about 2.8), before
+//! and after, run back to back: clean 179k and 246k, typical 99k and 118k, worst case 36k and
+//! 49k apps per second.
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -322,15 +325,31 @@ fn run_mix(
     );
 
     if std::env::var_os("RULES_ONE_PASS").is_some() {
-        // One pass and no timing: the run `valgrind --tool=callgrind --toggle-collect=*one_pass*`
-        // counts instructions over, which the other processes on the machine cannot skew.
-        eprintln!("{label}: one pass: {:?}", one_pass(&tenant, &apps));
+        // One pass, the run `valgrind --tool=callgrind --toggle-collect=*one_pass*` counts
+        // instructions over, which the other processes on the machine cannot skew. Its time
+        // on the CPU (not waiting for it) is printed too, a figure a busy machine skews less
+        // than wall time.
+        let started = cpu_ns();
+        let result = one_pass(&tenant, &apps);
+        let ns = cpu_ns().saturating_sub(started).max(1);
+        eprintln!(
+            "{label}: one pass: {result:?}; {:.0} apps per CPU second",
+            n as f64 * 1e9 / ns as f64
+        );
         return;
     }
     group.bench_function(
         format!("{n} apps, 3 redirects, 2 credentials, 10 grants; {label}"),
         |b| b.iter(|| black_box(one_pass(&tenant, &apps))),
     );
+}
+
+/// This thread's time on a CPU so far, in nanoseconds (0 where the kernel does not say).
+fn cpu_ns() -> u128 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// One run of the whole catalog over every app: the tenant rules, then each app's rules and
