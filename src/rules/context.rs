@@ -156,11 +156,7 @@ impl<'a> AppContext<'a> {
             return Some(s.value);
         }
         if self.has_grant_type(&GrantType::RefreshToken)
-            || self
-                .privilege
-                .scopes
-                .iter()
-                .any(|s| scopes::is_offline_scope(self.app.provider, &s.scope))
+            || self.privilege.scopes.iter().any(|s| s.offline)
         {
             return Some(true);
         }
@@ -184,6 +180,10 @@ pub struct ScopeUse {
     pub users: usize,
     /// Latest use of any grant carrying it, when the provider reports use.
     pub last_used: Option<DateTime<Utc>>,
+    /// The tier table flags it as yielding refresh tokens ([`scopes::is_offline_scope`]).
+    pub offline: bool,
+    /// The tier table flags it as a catch-all scope ([`scopes::is_catch_all`]).
+    pub catch_all: bool,
 }
 
 /// What an app can reach: its permissions with their tiers, and how broadly they are held.
@@ -209,22 +209,30 @@ impl Privilege {
     pub fn of(app: &OAuthApp, grants: Option<&[Grant]>, now: DateTime<Utc>) -> Privilege {
         // Apps hold a handful of distinct permissions: a vector searched linearly beats a
         // hash map here (this runs once per app, on the catalog's hot path).
-        let mut scopes: Vec<ScopeUse> = Vec::new();
-        let mut users: Vec<&str> = Vec::new();
-        let mut scope_users: Vec<(usize, &str)> = Vec::new();
+        // Sized for the usual app up front: growing these vectors cost more than filling them.
+        let n = grants.map_or(0, <[Grant]>::len);
+        let mut scopes: Vec<ScopeUse> = Vec::with_capacity(16);
+        let mut users: Vec<&str> = Vec::with_capacity(n.min(1024));
+        let mut scope_users: Vec<(usize, &str)> = Vec::with_capacity((2 * n).min(2048));
+        // Per permission: the last user grant counted for it, and how many user grants hold it.
+        let mut grant_counts: Vec<(usize, usize)> = Vec::new();
         let mut tenant_wide = false;
         let from_requested = grants.is_none();
         let slot = |scopes: &mut Vec<ScopeUse>, s: &String| -> usize {
             match scopes.iter().position(|e| e.scope == *s) {
                 Some(i) => i,
                 None => {
+                    // One table lookup gives the tier and both flags.
+                    let row = scopes::lookup(app.provider, s);
                     scopes.push(ScopeUse {
                         scope: s.clone(),
-                        tier: scopes::tier(app.provider, s),
+                        tier: row.and_then(|r| r.tier),
                         app_only: false,
                         tenant_wide: false,
                         users: 0,
                         last_used: None,
+                        offline: row.is_some_and(|r| r.offline),
+                        catch_all: row.is_some_and(|r| r.catch_all),
                     });
                     scopes.len() - 1
                 }
@@ -232,9 +240,10 @@ impl Privilege {
         };
         match grants {
             Some(grants) => {
-                for g in grants
+                for (n, g) in grants
                     .iter()
-                    .filter(|g| g.expires_at.is_none_or(|e| e > now))
+                    .enumerate()
+                    .filter(|(_, g)| g.expires_at.is_none_or(|e| e > now))
                 {
                     let app_only = g.kind == GrantKind::Application;
                     let wide = app_only
@@ -256,13 +265,31 @@ impl Privilege {
                         e.last_used = e.last_used.max(g.last_used_at);
                         if let Some(u) = user {
                             scope_users.push((i, u));
+                            if grant_counts.len() < scopes.len() {
+                                grant_counts.resize(scopes.len(), (usize::MAX, 0));
+                            }
+                            let c = &mut grant_counts[i];
+                            if c.0 != n {
+                                *c = (n, c.1 + 1);
+                            }
                         }
                     }
                 }
-                scope_users.sort_unstable();
-                scope_users.dedup();
-                for (i, _) in &scope_users {
-                    scopes[*i].users += 1;
+                let user_grants = users.len();
+                users.sort_unstable();
+                users.dedup();
+                if users.len() == user_grants {
+                    // Each user holds one grant (the usual shape): a permission's users are
+                    // the user grants carrying it, counted once per grant.
+                    for (e, (_, count)) in scopes.iter_mut().zip(&grant_counts) {
+                        e.users = *count;
+                    }
+                } else {
+                    scope_users.sort_unstable();
+                    scope_users.dedup();
+                    for (i, _) in &scope_users {
+                        scopes[*i].users += 1;
+                    }
                 }
             }
             None => {
@@ -273,7 +300,8 @@ impl Privilege {
         }
         users.sort_unstable();
         users.dedup();
-        scopes.sort_by(|a, b| a.scope.cmp(&b.scope));
+        // Names are distinct, so an unstable sort gives the same order.
+        scopes.sort_unstable_by(|a, b| a.scope.cmp(&b.scope));
         Privilege {
             max_tier: scopes.iter().filter_map(|s| s.tier).min(),
             has_unknown: scopes.iter().any(|s| s.tier.is_none()),
@@ -484,6 +512,9 @@ pub fn normalize_vendor_name(name: &str) -> String {
     // Byte offsets in `out` where each word starts.
     let mut starts: [usize; 16] = [0; 16];
     let mut words = 0usize;
+    // ASCII names (the usual case) take the byte path; for ASCII, `is_alphanumeric` and
+    // `to_lowercase` are their `ascii` forms, so both paths give the same text.
+    let ascii = name.is_ascii();
     for word in name
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -495,8 +526,12 @@ pub fn normalize_vendor_name(name: &str) -> String {
             starts[words] = out.len();
         }
         words += 1;
-        for c in word.chars() {
-            out.extend(c.to_lowercase());
+        if ascii {
+            out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            for c in word.chars() {
+                out.extend(c.to_lowercase());
+            }
         }
     }
     let mut kept = words;

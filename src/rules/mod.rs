@@ -22,6 +22,7 @@ pub mod settings;
 pub mod watchlist;
 
 mod client;
+mod datefmt;
 mod grant;
 mod pkce;
 mod redirect;

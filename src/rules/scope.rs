@@ -24,7 +24,7 @@
 //! - SCOPE-007 compares requested scopes with the previous stored version (case-insensitively);
 //!   the previous version's grants are not part of the context.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use connectors::model::{GrantType, Ownership};
 use serde_json::{Map, Value};
 
@@ -159,12 +159,11 @@ fn scope_004(ctx: &AppContext<'_>) -> Option<Hit> {
     {
         return None;
     }
-    let provider = ctx.app.provider;
     let offline: Vec<Value> = ctx
         .privilege
         .scopes
         .iter()
-        .filter(|s| scopes::is_offline_scope(provider, &s.scope))
+        .filter(|s| s.offline)
         .map(|s| Value::from(s.scope.as_str()))
         .collect();
     let source: Value = if let Some(s) = &ctx.app.token_policy.refresh_tokens_issued {
@@ -188,13 +187,22 @@ fn scope_005(ctx: &AppContext<'_>) -> Option<Hit> {
     let now = ctx.now();
     let days = ctx.thresholds().unused_permission_days;
     let idle_days = |t: DateTime<Utc>| (now - t).num_days();
+    // `idle_days(t) > days` for a threshold of zero days or more: idle for `days + 1` whole
+    // days, that is on or before one cutoff, computed once.
+    let cutoff = (days >= 0)
+        .then(|| Duration::try_days(days + 1).and_then(|d| now.checked_sub_signed(d)))
+        .flatten();
+    let unused = |t: DateTime<Utc>| match cutoff {
+        Some(c) => t <= c,
+        None => idle_days(t) > days,
+    };
     // Quick exits: no usage data from this provider, or every grant used recently.
     let mut usage = ctx
         .active_grants()
         .filter_map(|g| g.last_used_at)
         .peekable();
     usage.peek()?;
-    if !usage.any(|t| idle_days(t) > days) {
+    if !usage.any(unused) {
         return None;
     }
     // Per permission (in privilege order): the newest use of any grant carrying it, and
@@ -218,11 +226,11 @@ fn scope_005(ctx: &AppContext<'_>) -> Option<Hit> {
         .zip(&last)
         .filter_map(|(s, &(newest, all_known))| {
             let t = newest.filter(|_| all_known)?;
-            let idle = idle_days(t);
-            (idle > days).then(|| {
+            unused(t).then(|| {
+                let idle = idle_days(t);
                 let mut v = scope_json(s);
                 if let Value::Object(m) = &mut v {
-                    m.insert("last_used".into(), t.to_rfc3339().into());
+                    m.insert("last_used".into(), super::datefmt::rfc3339(t).into());
                     m.insert("days_unused".into(), idle.into());
                 }
                 v
@@ -251,24 +259,33 @@ fn scope_006(ctx: &AppContext<'_>) -> Option<Hit> {
             .filter(|s| !scopes::is_entra_default(provider, &s.scope))
             .count()
     };
+    // Held permissions carry their table flags; requested ones are looked up, and their tier
+    // only when they are catch-alls.
     let granted = ctx
         .privilege
         .scopes
         .iter()
-        .map(|s| (s.scope.as_str(), s.tier, !ctx.privilege.from_requested));
+        .filter(|s| s.catch_all)
+        .map(|s| {
+            (
+                s.scope.as_str(),
+                Some(s.tier),
+                !ctx.privilege.from_requested,
+            )
+        });
     let requested = ctx
         .app
         .requested_scopes
         .iter()
-        .map(|s| (s.as_str(), scopes::tier(provider, s), false));
+        .filter(|s| scopes::is_catch_all(provider, s))
+        .map(|s| (s.as_str(), None, false));
     let mut found: Vec<Value> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (scope, tier, is_granted) in granted.chain(requested) {
-        if !scopes::is_catch_all(provider, scope)
-            || seen.iter().any(|s| s.eq_ignore_ascii_case(scope))
-        {
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(scope)) {
             continue;
         }
+        let tier = tier.unwrap_or_else(|| scopes::tier(provider, scope));
         let resolves_to = scopes::is_entra_default(provider, scope).then(held);
         if resolves_to.is_some_and(|n| n <= DEFAULT_SCOPE_MAX) {
             continue;
@@ -379,7 +396,7 @@ pub(super) fn scope_json(s: &ScopeUse) -> Value {
         m.insert("users".into(), s.users.into());
     }
     if let Some(t) = s.last_used {
-        m.insert("last_used".into(), t.to_rfc3339().into());
+        m.insert("last_used".into(), super::datefmt::rfc3339(t).into());
     }
     Value::Object(m)
 }

@@ -312,12 +312,13 @@ fn strip_resource(provider: Provider, s: &str) -> &str {
     match provider {
         Provider::Google => strip_prefix_ignore_case(s, GOOGLE_AUTH_PREFIX).unwrap_or(s),
         Provider::Entra => {
+            // Most permissions are bare names: look for the last `/` only in a URI.
             let is_uri = ["https://", "http://", "api://"]
                 .iter()
                 .any(|p| strip_prefix_ignore_case(s, p).is_some());
-            match s.rfind('/') {
-                Some(i) if is_uri => &s[i + 1..],
-                _ => s,
+            match is_uri.then(|| s.rfind('/')).flatten() {
+                Some(i) => &s[i + 1..],
+                None => s,
             }
         }
         _ => s,

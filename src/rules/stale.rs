@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use connectors::model::{Grant, Principal};
 use serde_json::json;
 
+use super::datefmt::date_json;
 use super::{AppContext, Check, Family, Hit, Rule, Severity};
 
 /// Most grants listed by name in one finding's evidence; the count says how many in all.
@@ -97,19 +98,41 @@ fn older_than(t: Option<DateTime<Utc>>, now: DateTime<Utc>, days: i64) -> bool {
     t.is_some_and(|t| now - t > Duration::days(days))
 }
 
-/// Who holds a grant, as one short string: `user:<id or email>`, `tenant` or `other:<id>`.
-fn principal_label(g: &Grant) -> String {
-    match &g.principal {
-        Principal::Tenant => "tenant".to_string(),
-        Principal::User { id, email, .. } => {
-            format!("user:{}", bound(email.as_deref().unwrap_or(id)))
-        }
-        Principal::Other { id, .. } => format!("other:{}", bound(id)),
+/// [`older_than`] for many dates against one clock and threshold: the cutoff is computed once
+/// and each date is compared with it (`now - t > d` is `t < now - d`).
+fn older_than_fn(now: DateTime<Utc>, days: i64) -> impl Fn(Option<DateTime<Utc>>) -> bool {
+    let cutoff = Duration::try_days(days).and_then(|d| now.checked_sub_signed(d));
+    move |t| match cutoff {
+        Some(c) => t.is_some_and(|t| t < c),
+        None => older_than(t, now, days),
     }
 }
 
+/// Who holds a grant, as one short string: `user:<id or email>`, `tenant` or `other:<id>`.
+fn principal_label(g: &Grant) -> String {
+    let labelled = |kind: &str, id: &str| {
+        // `bound` leaves a short id as it is: copy it once, straight into the label.
+        let mut out = String::with_capacity(kind.len() + id.len().min(MAX_ID + 4));
+        out.push_str(kind);
+        if id.len() <= MAX_ID {
+            out.push_str(id);
+        } else {
+            out.push_str(&bound(id));
+        }
+        out
+    };
+    match &g.principal {
+        Principal::Tenant => "tenant".to_string(),
+        Principal::User { id, email, .. } => labelled("user:", email.as_deref().unwrap_or(id)),
+        Principal::Other { id, .. } => labelled("other:", id),
+    }
+}
+
+/// Longest principal id or scope shown before it is cut.
+const MAX_ID: usize = 256;
+
 fn bound(s: &str) -> String {
-    connectors::redact::bound_str(s, 256)
+    connectors::redact::bound_str(s, MAX_ID)
 }
 
 /// A hit for the grants that fired: how many, the oldest date, who holds the first
@@ -141,7 +164,7 @@ fn grants_hit<'a>(
     (count > 0).then(|| {
         Hit::new()
             .with("grant_count", count)
-            .with(&format!("oldest_{date_field}"), json!(oldest))
+            .with(&format!("oldest_{date_field}"), date_json(oldest))
             .with("principals", principals)
             .with(
                 "scopes",
@@ -152,9 +175,9 @@ fn grants_hit<'a>(
 
 fn stale_001(ctx: &AppContext<'_>) -> Option<Hit> {
     let (now, days) = (ctx.now(), ctx.thresholds().stale_grant_days);
+    let old = older_than_fn(now, days);
     grants_hit(
-        ctx.active_grants()
-            .filter(|g| older_than(g.last_used_at, now, days)),
+        ctx.active_grants().filter(|g| old(g.last_used_at)),
         "last_used_at",
         |g| g.last_used_at,
     )
@@ -170,7 +193,7 @@ fn stale_002(ctx: &AppContext<'_>) -> Option<Hit> {
     let grants = ctx.active_grants().count();
     (credentials + grants > 0).then(|| {
         Hit::new()
-            .with("last_used_at", json!(ctx.app.last_used_at))
+            .with("last_used_at", date_json(ctx.app.last_used_at))
             .with("threshold_days", days)
             .with("active_credentials", credentials)
             .with("active_grants", grants)
@@ -245,10 +268,11 @@ fn stale_005(ctx: &AppContext<'_>) -> Option<Hit> {
 
 fn stale_006(ctx: &AppContext<'_>) -> Option<Hit> {
     let (now, days) = (ctx.now(), ctx.thresholds().recertify_days);
+    let old = older_than_fn(now, days);
     grants_hit(
         ctx.grants()
             .iter()
-            .filter(|g| g.expires_at.is_none() && older_than(g.created_at, now, days)),
+            .filter(|g| g.expires_at.is_none() && old(g.created_at)),
         "created_at",
         |g| g.created_at,
     )

@@ -18,9 +18,11 @@ use connectors::Provider;
 use connectors::model::OAuthApp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::path::Path;
 
 use super::context::normalize_vendor_name;
+use super::scopes::KeyHasher;
 
 const SEED: &str = include_str!("watchlist.toml");
 
@@ -85,7 +87,44 @@ enum Key {
 pub struct Watchlist {
     entries: Vec<Entry>,
     /// Per [`Key`]: the normalized key to the entries holding it.
-    index: [HashMap<String, Vec<usize>>; 6],
+    index: [KeyIndex; 6],
+}
+
+/// The normalized keys of one [`Key`] kind and the entries holding each.
+///
+/// Matching looks up every suffix of every redirect host, so most lookups miss: a miss is
+/// mostly decided by the key's length alone, and the rest hash with the fast [`KeyHasher`]
+/// (the map holds the list's own keys, so an app's values cannot degrade it).
+#[derive(Debug, Clone, Default)]
+struct KeyIndex {
+    map: HashMap<String, Vec<usize>, BuildHasherDefault<KeyHasher>>,
+    /// Bit `n` set when some key is `n` bytes long (bit 127: 127 bytes or longer).
+    lens: u128,
+}
+
+impl KeyIndex {
+    fn len_bit(len: usize) -> u128 {
+        1 << len.min(127)
+    }
+
+    fn insert(&mut self, key: String, entry: usize) {
+        self.lens |= Self::len_bit(key.len());
+        let v = self.map.entry(key).or_default();
+        if !v.contains(&entry) {
+            v.push(entry);
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Vec<usize>> {
+        if self.lens & Self::len_bit(key.len()) == 0 {
+            return None;
+        }
+        self.map.get(key)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
 }
 
 impl Watchlist {
@@ -163,10 +202,7 @@ impl Watchlist {
                 .map(|h| (Key::RedirectHost, h.clone())),
         );
         for (kind, k) in keys {
-            let v = self.index[kind as usize].entry(k).or_default();
-            if !v.contains(&i) {
-                v.push(i);
-            }
+            self.index[kind as usize].insert(k, i);
         }
         self.entries.push(entry);
     }
@@ -223,11 +259,14 @@ impl Watchlist {
         }
         if has(Key::PublisherDomain)
             && let Some(d) = app.publisher.domain.as_deref()
-            && let Some(domain) = clean_domain(d)
         {
-            for suffix in suffixes(&domain) {
-                hit(Key::PublisherDomain, suffix, d, "publisher_domain");
-            }
+            with_ascii_lower(d.trim(), |lower| {
+                if let Some(domain) = clean_lower_domain(lower) {
+                    for suffix in suffixes(domain) {
+                        hit(Key::PublisherDomain, suffix, d, "publisher_domain");
+                    }
+                }
+            });
         }
         if has(Key::RedirectHost) || has(Key::RedirectDomain) {
             for r in &app.redirect_uris {
@@ -289,6 +328,9 @@ fn with_folded_name<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
 
 /// Run `f` on the ASCII-lower-cased `s`, without allocating for short strings.
 fn with_ascii_lower<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    if !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        return f(s);
+    }
     let mut buf = [0u8; STACK];
     if let Some(out) = buf.get_mut(..s.len()) {
         out.copy_from_slice(s.as_bytes());
@@ -311,23 +353,38 @@ fn suffixes(host: &str) -> impl Iterator<Item = &str> {
 /// A domain as written in a list or a publisher record: lower-case, without a leading `*.` or
 /// `.`, a trailing `.`, or a `www.`; `None` when it is not a bare domain name.
 fn clean_domain(d: &str) -> Option<String> {
-    let d = d.trim().to_ascii_lowercase();
+    clean_lower_domain(&d.trim().to_ascii_lowercase()).map(str::to_string)
+}
+
+/// [`clean_domain`] of a value already trimmed and ASCII-lower-cased, without allocating.
+fn clean_lower_domain(d: &str) -> Option<&str> {
     let d = d.trim_start_matches("*.").trim_start_matches('.');
     let d = d.trim_end_matches('.');
     let d = d.strip_prefix("www.").unwrap_or(d);
     let ok = !d.is_empty()
         && !d.contains(['/', ':', '@', '?', '#', '*'])
         && !d.chars().any(char::is_whitespace);
-    ok.then(|| d.to_string())
+    ok.then_some(d)
 }
 
 /// The host of a registered redirect URI as written (without a trailing `.`), or `None` when
 /// it has no authority (private-use schemes such as `com.example.app:/cb`). Works on raw
 /// strings, so wildcard registrations (`https://*.drift.com/cb`) keep their host.
 fn redirect_host(uri: &str) -> Option<&str> {
-    let (_, rest) = uri.trim().split_once("://")?;
-    let authority = rest.split(['/', '?', '#', '\\']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // Byte scans for ASCII delimiters: every cut falls on a character boundary.
+    let uri = uri.trim();
+    let b = uri.as_bytes();
+    let start = b.windows(3).position(|w| w == b"://")? + 3;
+    let rest = &uri[start..];
+    let end = rest
+        .bytes()
+        .position(|c| matches!(c, b'/' | b'?' | b'#' | b'\\'))
+        .unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = match authority.bytes().rposition(|c| c == b'@') {
+        Some(i) => &authority[i + 1..],
+        None => authority,
+    };
     let host = match host_port.strip_prefix('[') {
         Some(v6) => v6.split(']').next()?,
         None => host_port.split(':').next()?,
@@ -453,197 +510,4 @@ impl RawEntry {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use connectors::model::{RedirectKind, RedirectUri};
-
-    fn app(provider: Provider, name: &str) -> OAuthApp {
-        OAuthApp::new(provider, "ext-1", name)
-    }
-
-    fn redirect(uri: &str) -> RedirectUri {
-        RedirectUri {
-            uri: uri.to_string(),
-            kind: RedirectKind::Web,
-            kind_inferred: false,
-        }
-    }
-
-    fn names(w: &Watchlist, a: &OAuthApp) -> Vec<String> {
-        w.matches(a).iter().map(|m| m.entry.name.clone()).collect()
-    }
-
-    #[test]
-    fn the_seed_parses_with_drift_and_gainsight() {
-        let w = Watchlist::parse(SEED, "seed").expect("seed parses");
-        let names: Vec<&str> = w.entries().iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["Salesloft Drift", "Gainsight connected apps"]);
-        let drift = &w.entries()[0];
-        assert_eq!(drift.date.to_string(), "2025-08-26");
-        assert!(drift.advisory.contains("cloud.google.com"));
-        assert!(drift.references.iter().any(|r| r.contains("005134951")));
-        assert_eq!(
-            drift.providers,
-            [Provider::Salesforce, Provider::Google, Provider::Slack]
-        );
-        assert_eq!(w.entries()[1].redirect_domains, ["gainsightcloud.com"]);
-        assert_eq!(Watchlist::builtin().entries().len(), 2);
-    }
-
-    #[test]
-    fn drift_matches_by_name_in_each_named_provider_but_not_elsewhere() {
-        let w = Watchlist::builtin();
-        for (p, n) in [
-            (Provider::Salesforce, "Drift"),
-            (Provider::Google, "Drift Email"),
-            (Provider::Google, "  drift   EMAIL "),
-            (Provider::Slack, "DRIFT"),
-        ] {
-            assert_eq!(names(&w, &app(p, n)), ["Salesloft Drift"], "{p} {n}");
-        }
-        // Near misses: another provider, a longer name, a prefix.
-        assert!(names(&w, &app(Provider::Github, "Drift")).is_empty());
-        assert!(names(&w, &app(Provider::Salesforce, "Drift Detector")).is_empty());
-        assert!(names(&w, &app(Provider::Salesforce, "Drif")).is_empty());
-    }
-
-    #[test]
-    fn redirect_hosts_match_the_domain_and_its_subdomains_only() {
-        let w = Watchlist::builtin();
-        let mut a = app(Provider::Google, "Customer Success");
-        a.redirect_uris = vec![redirect("https://eu1.gainsightcloud.com/oauth/callback")];
-        let m = w.matches(&a);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m[0].entry.name, "Gainsight connected apps");
-        assert_eq!(m[0].on[0].field, "redirect_uri");
-        assert_eq!(m[0].on[0].key, "gainsightcloud.com");
-
-        for near in [
-            "https://gainsightcloud.com.evil.example/cb",
-            "https://notgainsightcloud.com/cb",
-            "https://example.com/cb?next=gainsightcloud.com",
-            "com.gainsightcloud.app:/cb",
-        ] {
-            a.redirect_uris = vec![redirect(near)];
-            assert!(w.matches(&a).is_empty(), "{near}");
-        }
-        for hit in [
-            "https://GainsightCloud.com./cb",
-            "https://user@app.gainsightcloud.com:8443/cb",
-            "https://*.gainsightcloud.com/cb",
-        ] {
-            a.redirect_uris = vec![redirect(hit)];
-            assert_eq!(w.matches(&a).len(), 1, "{hit}");
-        }
-    }
-
-    #[test]
-    fn client_ids_match_exactly() {
-        let text = r#"
-            [[entry]]
-            name = "Test"
-            advisory = "https://example.com/advisory"
-            date = "2025-01-02"
-            client_ids = ["3MVG9abcDEF"]
-            redirect_hosts = ["cb.example.net"]
-        "#;
-        let w = Watchlist::parse(text, "t").expect("parses");
-        let mut a = app(Provider::Salesforce, "Something");
-        a.client_id = Some("3MVG9abcDEF".into());
-        let m = w.matches(&a);
-        assert_eq!(m.len(), 1);
-        assert_eq!(m[0].on[0].field, "client_id");
-        a.client_id = Some("3MVG9abcDEFx".into());
-        assert!(w.matches(&a).is_empty());
-        a.client_id = Some("3mvg9abcdef".into());
-        assert!(w.matches(&a).is_empty(), "client ids are case-sensitive");
-
-        // A host entry matches only that host.
-        a.redirect_uris = vec![redirect("https://cb.example.net/x")];
-        assert_eq!(w.matches(&a).len(), 1);
-        a.redirect_uris = vec![redirect("https://a.cb.example.net/x")];
-        assert!(w.matches(&a).is_empty());
-    }
-
-    #[test]
-    fn publisher_names_and_domains_match_after_normalization() {
-        let w = Watchlist::builtin();
-        let mut a = app(Provider::Entra, "CS Platform");
-        a.publisher.name = Some("Gainsight, Inc.".into());
-        assert_eq!(names(&w, &a), ["Gainsight connected apps"]);
-        a.publisher.name = Some("Gainsightly".into());
-        assert!(names(&w, &a).is_empty());
-        a.publisher.domain = Some("www.gainsight.com".into());
-        assert_eq!(names(&w, &a), ["Gainsight connected apps"]);
-        a.publisher.domain = Some("gainsight.com.example.org".into());
-        assert!(names(&w, &a).is_empty());
-    }
-
-    #[test]
-    fn errors_name_the_origin_and_the_entry() {
-        let cases: &[(&str, &str)] = &[
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-13-01\"\napp_names = [\"A\"]\n",
-                "entry 1 (`A`): `date` must be YYYY-MM-DD",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"x\"\ndate = \"2025-01-01\"\napp_names = [\"A\"]\n",
-                "`advisory` must be an http(s) URL",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\n",
-                "no match key",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\nclientids = [\"x\"]\n",
-                "entry 1 (`A`): `clientids`",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\napp_names = [\"A\"]\nproviders = [\"azure\"]\n",
-                "unknown provider `azure`",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\nredirect_domains = [\"https://a.example/cb\"]\n",
-                "is not a domain name",
-            ),
-            (
-                "[[entry]]\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\napp_names = [\"A\"]\n",
-                "entry 1: `.`: missing field `name`",
-            ),
-            (
-                "[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\napp_names = [\"A\"]\n[[entry]]\nname = \"A\"\nadvisory = \"https://x\"\ndate = \"2025-01-01\"\napp_names = [\"B\"]\n",
-                "entry 2 (`A`): another entry has the same name",
-            ),
-            ("entries = []\n", "unknown key `entries`"),
-            ("[[entry]\n", "wl.toml"),
-        ];
-        for (text, want) in cases {
-            let e = Watchlist::parse(text, "wl.toml").expect_err(want);
-            assert!(e.starts_with("wl.toml"), "{e}");
-            assert!(e.contains(want), "{e} lacks {want}");
-        }
-    }
-
-    #[test]
-    fn load_reads_a_file_and_names_it_in_errors() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("watch.toml");
-        std::fs::write(&path, SEED).expect("write");
-        assert_eq!(Watchlist::load(&path).expect("loads").entries().len(), 2);
-        std::fs::write(&path, "[[entry]]\nname = 1\n").expect("write");
-        let e = Watchlist::load(&path).expect_err("bad");
-        assert!(e.contains("watch.toml") && e.contains("entry 1"), "{e}");
-        let e = Watchlist::load(&dir.path().join("missing.toml")).expect_err("missing");
-        assert!(
-            e.contains("missing.toml") && e.contains("cannot read"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn an_empty_list_matches_nothing() {
-        let w = Watchlist::parse("", "empty").expect("empty parses");
-        assert!(w.is_empty());
-        assert!(w.matches(&app(Provider::Salesforce, "Drift")).is_empty());
-    }
-}
+mod tests;

@@ -81,7 +81,7 @@ pub(super) fn credential(c: &Credential) -> Map<String, Value> {
 }
 
 pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    super::datefmt::rfc3339_secs_z(t)
 }
 
 pub(super) static RULES: &[Rule] = &[
