@@ -9,7 +9,7 @@
 //!
 //! | provider | `base_url` | endpoints under it | `token_url` |
 //! |---|---|---|---|
-//! | entra | `{root}/entra/{t}` | `/v1.0/applications`, `/v1.0/servicePrincipals`, `/v1.0/oauth2PermissionGrants`, `/v1.0/servicePrincipals/{id}/appRoleAssignments`, `/v1.0/policies/authorizationPolicy` (`@odata.nextLink`, `$top`) | `{base_url}/oauth2/v2.0/token` |
+//! | entra | `{root}/entra/{t}` | `/v1.0/applications`, `/v1.0/servicePrincipals`, `/v1.0/oauth2PermissionGrants`, `/v1.0/servicePrincipals/{id}/appRoleAssignments` and `/appRoleAssignedTo`, `/v1.0/policies/authorizationPolicy` (`@odata.nextLink`, `$top`) | `{base_url}/oauth2/v2.0/token` |
 //! | okta | `{root}/okta/{t}` | `/api/v1/apps`, `/api/v1/apps/{id}/grants` (`Link: rel="next"`, `after`, `limit`) | `{base_url}/oauth2/v1/token` |
 //! | google | `{root}/google/{t}` | `/admin/directory/v1/users` (`nextPageToken`), `/admin/directory/v1/users/{key}/tokens` | `{base_url}/token` |
 //! | github | `{root}/github/{t}` | `/orgs/{org}/installations`, `/orgs/{org}/credential-authorizations` (`Link: rel="next"`, `page`, `per_page`) | `{base_url}/app/installations/{id}/access_tokens` |
@@ -32,7 +32,7 @@
 //! generated size with its redirect mix), the default page size, the token lifetime, and
 //! [`Faults`] globally or per tenant. [`RunningSimulator::requests`] reads the per-endpoint
 //! request counters; an endpoint is named by the last fixed word of its path (`applications`,
-//! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `apps`, `grants`,
+//! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `appRoleAssignedTo`, `apps`, `grants`,
 //! `users`, `tokens`, `installations`, `credential-authorizations`, `query`, `queryMore`,
 //! `admin.apps.approved.list`, `clients`, `client-grants`, `realm`, `consents`, ...), and every
 //! token endpoint is `token`. Answers are gzipped when the client asks.
