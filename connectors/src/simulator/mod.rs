@@ -35,7 +35,8 @@
 //! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `appRoleAssignedTo`, `apps`, `grants`,
 //! `users`, `tokens`, `installations`, `credential-authorizations`, `query`, `queryMore`,
 //! `admin.apps.approved.list`, `clients`, `client-grants`, `realm`, `consents`, ...), and every
-//! token endpoint is `token`. Answers are gzipped when the client asks.
+//! token endpoint is `token`; requests to a tenant's path that matches no endpoint count as
+//! [`UNROUTED`]. Answers are gzipped when the client asks.
 
 pub mod auth;
 pub mod demo;
@@ -57,6 +58,7 @@ mod slack;
 pub use auth::Credentials;
 pub use estate::{Estate, EstateSize, Preset, RedirectMix};
 pub use faults::Faults;
+pub use server::UNROUTED;
 
 use std::net::TcpListener;
 use std::sync::Arc;
