@@ -9,7 +9,7 @@ use connectors::file::Inventory;
 use connectors::simulator::demo::{HTML_PAYLOAD_NAME, featured_names};
 use connectors::simulator::estate::{Kind, Reach};
 use connectors::simulator::{
-    EstateSize, Preset, RedirectMix, RunningSimulator, Simulator, SimulatorConfig,
+    EstateSize, Preset, RedirectMix, RunningSimulator, Simulator, SimulatorConfig, UNROUTED,
 };
 use simulator_support::live::{auth_modes, collect_live, settings};
 use std::collections::HashSet;
@@ -85,6 +85,12 @@ async fn collect_everything(sim: &RunningSimulator, demo: bool) {
                 let pages_before = sim.requests(p, t, main_listing(p));
                 let (result, inv) = collect_live(settings(sim, p, t, mode, PAGE)).await;
                 let pages = sim.requests(p, t, main_listing(p)) - pages_before;
+                let unserved = sim.requests(p, t, UNROUTED) + sim.requests(p, t, "unknown_method");
+                ensure!(
+                    problems,
+                    unserved == 0,
+                    "{at}: {unserved} requests for endpoints the simulator does not serve"
+                );
                 match result {
                     Ok(summary) => {
                         ensure!(
@@ -153,8 +159,8 @@ fn check(
             g.app_external_id
         );
     }
-    // Every generated app is there by name (GitHub names installations by their slug).
-    if p != Provider::Github {
+    // Every generated app is there by name.
+    {
         let names: HashSet<&str> = inv.apps.iter().map(|a| a.name.as_str()).collect();
         for i in 0..sim.estate().app_count() {
             let want = sim.estate().app(p, t, i).name;
@@ -192,14 +198,6 @@ fn check(
 
 fn check_demo(p: Provider, inv: &Inventory, at: &str, problems: &mut Vec<String>) {
     let names: Vec<&str> = inv.apps.iter().map(|a| a.name.as_str()).collect();
-    if p == Provider::Github {
-        ensure!(
-            problems,
-            names.iter().any(|n| n.starts_with("img-src-x-onerror")),
-            "{at}: {names:?}"
-        );
-        return;
-    }
     for featured in featured_names(p) {
         ensure!(
             problems,

@@ -346,7 +346,11 @@ async fn answers_are_gzipped_when_the_client_asks() {
     let url = listing(&sim, Provider::Entra, 0);
     let auth = static_auth(&sim, Provider::Entra, 0);
     // Decoding off, so the answer's own Content-Encoding is visible.
-    let client = reqwest::Client::builder().no_proxy().no_gzip().build().unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .no_gzip()
+        .build()
+        .unwrap();
     let gzipped = client
         .get(&url)
         .header("Authorization", &auth)
