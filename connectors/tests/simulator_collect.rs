@@ -4,15 +4,18 @@
 
 mod simulator_support;
 
-use connectors::Provider;
 use connectors::file::Inventory;
+use connectors::http::HttpSettings;
 use connectors::simulator::demo::{HTML_PAYLOAD_NAME, featured_names};
 use connectors::simulator::estate::{Kind, Reach};
 use connectors::simulator::{
-    EstateSize, Preset, RedirectMix, RunningSimulator, Simulator, SimulatorConfig, UNROUTED,
+    EstateSize, Faults, Preset, RedirectMix, RunningSimulator, Simulator, SimulatorConfig, UNROUTED,
 };
-use simulator_support::live::{auth_modes, collect_live, settings};
+use connectors::{ErrorKind, Provider};
+use simulator_support::live::{auth_modes, collect_live, fast_http, settings};
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
+use url::Url;
 
 /// Items per page the connectors ask for: every listing spans several pages.
 const PAGE: u32 = 7;
@@ -229,4 +232,206 @@ async fn every_connector_collects_a_generated_estate_in_every_auth_mode() {
     let sim = Simulator::start(small(42)).unwrap();
     collect_everything(&sim, false).await;
     sim.shutdown().await;
+}
+
+/// The generated estate with `faults` for every tenant.
+fn faulty(faults: Faults) -> SimulatorConfig {
+    SimulatorConfig {
+        faults,
+        ..small(11)
+    }
+}
+
+/// Collect tenant `t` of every provider at once, each in its own task; returns per provider
+/// the result, the inventory and how long the collection took.
+async fn collect_all_providers(
+    sim: &RunningSimulator,
+    t: usize,
+    http: impl Fn() -> HttpSettings,
+) -> Vec<(Provider, CollectResult, Inventory, Duration)> {
+    let mut tasks = Vec::new();
+    for p in Provider::SAAS {
+        let mode = auth_modes(p)[0];
+        let mut s = settings(sim, p, t, mode, PAGE);
+        s.http = http();
+        tasks.push((
+            p,
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let (result, inv) = collect_live(s).await;
+                (result, inv, started.elapsed())
+            }),
+        ));
+    }
+    let mut out = Vec::new();
+    for (p, task) in tasks {
+        let (result, inv, took) = task.await.unwrap();
+        out.push((p, result, inv, took));
+    }
+    out
+}
+
+type CollectResult = Result<connectors::CollectSummary, connectors::ConnectorError>;
+
+/// Requests a tenant's endpoints (token endpoint included) answered so far.
+fn tenant_requests(sim: &RunningSimulator, p: Provider, t: usize) -> u64 {
+    sim.request_counts()
+        .iter()
+        .filter(|(q, u, _, _)| *q == p && *u == t)
+        .map(|(_, _, _, n)| n)
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_waited_out_and_every_collection_still_completes() {
+    const WAIT: u64 = 1;
+    let clean = Simulator::start(small(11)).unwrap();
+    let limited = Simulator::start(faulty(Faults {
+        rate_limited_share: 0.3,
+        retry_after_seconds: WAIT,
+        ..Faults::none()
+    }))
+    .unwrap();
+    // One request at a time: the waits add up.
+    let http = || HttpSettings {
+        max_retries: 10,
+        concurrency: 1,
+        ..fast_http()
+    };
+    let baseline = collect_all_providers(&clean, 0, http).await;
+    let runs = collect_all_providers(&limited, 0, http).await;
+    for ((p, clean_result, clean_inv, _), (_, result, inv, took)) in baseline.into_iter().zip(runs)
+    {
+        clean_result.unwrap_or_else(|e| panic!("{p:?} without faults: {e}"));
+        let summary = result.unwrap_or_else(|e| panic!("{p:?} rate limited: {e}"));
+        assert!(summary.gaps.is_empty(), "{p:?}: {:?}", summary.gaps);
+        assert_eq!(inv.apps.len(), clean_inv.apps.len(), "{p:?}: apps");
+        assert_eq!(inv.grants.len(), clean_inv.grants.len(), "{p:?}: grants");
+        // Every request beyond the clean run's was answered 429 and waited out.
+        let limited_answers = tenant_requests(&limited, p, 0) - tenant_requests(&clean, p, 0);
+        assert!(limited_answers > 0, "{p:?}: no request was rate limited");
+        assert!(
+            took >= Duration::from_secs(WAIT * limited_answers),
+            "{p:?}: {limited_answers} answers of 429 waited out in {took:?}"
+        );
+    }
+    clean.shutdown().await;
+    limited.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_retried_then_fail_only_their_tenant_naming_tenant_path_and_status() {
+    let mut config = small(12);
+    let broken = Faults {
+        server_error_share: 1.0,
+        ..Faults::none()
+    };
+    for p in Provider::SAAS {
+        config.tenant_faults.push((p, 0, broken.clone()));
+    }
+    let sim = Simulator::start(config).unwrap();
+    let retries = fast_http().max_retries;
+    let failed = collect_all_providers(&sim, 0, fast_http).await;
+    let fine = collect_all_providers(&sim, 1, fast_http).await;
+    for ((p, result, _, _), (_, other, inv, _)) in failed.into_iter().zip(fine) {
+        let e = match result {
+            Ok(_) => panic!("{p:?}: tenant 0 collected despite its 503s"),
+            Err(e) => e,
+        };
+        let shown = e.to_string();
+        assert_eq!(e.kind, ErrorKind::Server, "{p:?}: {shown}");
+        assert_eq!(e.status, Some(503), "{p:?}: {shown}");
+        assert!(
+            shown.contains(&format!("tenant {}-0", p.as_str())),
+            "{p:?}: {shown}"
+        );
+        let base_path = Url::parse(&sim.base_url(p, 0)).unwrap().path().to_string();
+        assert!(shown.contains(&base_path), "{p:?}: no path in {shown}");
+        assert!(shown.contains("503"), "{p:?}: {shown}");
+        // The failing request was sent once and retried `max_retries` times, then given up.
+        let sent = tenant_requests(&sim, p, 0) - sim.requests(p, 0, "token");
+        assert_eq!(sent, u64::from(retries) + 1, "{p:?}: API requests");
+        let summary = other.unwrap_or_else(|e| panic!("{p:?} tenant 1: {e}"));
+        assert!(
+            summary.gaps.is_empty(),
+            "{p:?} tenant 1: {:?}",
+            summary.gaps
+        );
+        assert_eq!(inv.apps.len(), expected(&sim, p, 1).0, "{p:?} tenant 1");
+    }
+    sim.shutdown().await;
+}
+
+/// Collect tenant 0 of every provider from a simulator with `faults`, with `http`, and expect
+/// each collection but those of `immune` to fail as malformed with a message containing one
+/// of `words`; the immune ones never meet the fault and collect everything.
+async fn each_fails_as_malformed(
+    faults: Faults,
+    http: fn() -> HttpSettings,
+    words: &[&str],
+    immune: &[Provider],
+) {
+    let sim = Simulator::start(faulty(faults)).unwrap();
+    for (p, result, inv, _) in collect_all_providers(&sim, 0, http).await {
+        if immune.contains(&p) {
+            result.unwrap_or_else(|e| panic!("{p:?}: {e}"));
+            assert_eq!(inv.apps.len(), expected(&sim, p, 0).0, "{p:?}");
+            continue;
+        }
+        let e = match result {
+            Ok(_) => panic!("{p:?}: collected despite the fault"),
+            Err(e) => e,
+        };
+        let shown = e.to_string();
+        assert_eq!(e.kind, ErrorKind::Malformed, "{p:?}: {shown}");
+        assert!(
+            shown.contains(&format!("tenant {}-0", p.as_str())),
+            "{p:?}: {shown}"
+        );
+        assert!(
+            words.iter().any(|w| shown.to_lowercase().contains(w)),
+            "{p:?}: unclear: {shown}"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_page_fails_the_collection_as_malformed() {
+    let faults = Faults {
+        truncated_page: Some(1),
+        ..Faults::none()
+    };
+    each_fails_as_malformed(faults, fast_http, &["json", "eof", "truncated"], &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_looping_cursor_fails_the_collection_as_malformed() {
+    let faults = Faults {
+        looping_page: Some(1),
+        ..Faults::none()
+    };
+    // Auth0's listings page by number up to the reported total and Keycloak's by `first`
+    // offsets: neither has a cursor to bend back.
+    each_fails_as_malformed(
+        faults,
+        fast_http,
+        &["loop", "repeat", "seen", "again"],
+        &[Provider::Auth0, Provider::Keycloak],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_page_fails_the_collection_as_malformed() {
+    let faults = Faults {
+        oversized_page: Some(1),
+        oversized_bytes: 256 * 1024,
+        ..Faults::none()
+    };
+    let http = || HttpSettings {
+        max_response_bytes: 64 * 1024,
+        ..fast_http()
+    };
+    each_fails_as_malformed(faults, http, &["larger than the 65536 bytes cap"], &[]).await;
 }
