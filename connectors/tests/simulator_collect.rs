@@ -77,6 +77,23 @@ macro_rules! ensure {
     };
 }
 
+/// The grants an app of the estate holds as the provider shows them (`g` per app).
+fn grants_of_app(p: Provider, g: usize, kind: Kind, reach: Reach) -> usize {
+    let service = usize::from(kind == Kind::Service);
+    let broad = reach == Reach::Broad;
+    match p {
+        // Delegated grants, plus an application permission for daemons.
+        Provider::Entra | Provider::Auth0 => g + service,
+        // One consent per granted scope: broad apps hold three scopes.
+        Provider::Okta => g * if broad { 3 } else { 1 },
+        // The installation itself.
+        Provider::Github => 1,
+        // A bot-scope grant, plus a user-scope one for broad apps.
+        Provider::Slack => 1 + usize::from(broad),
+        _ => g,
+    }
+}
+
 /// Collect every tenant of `sim` with every provider in every auth mode and check each
 /// inventory against the estate.
 async fn collect_everything(sim: &RunningSimulator, demo: bool) {
@@ -176,26 +193,23 @@ fn check(
     }
     // Each app holds the grants the estate gives it: grants are linked to the right app.
     let e = sim.estate();
-    if matches!(
-        p,
-        Provider::Google | Provider::Salesforce | Provider::Keycloak
-    ) {
-        for i in 0..e.app_count() {
-            let name = e.app(p, t, i).name;
-            let Some(app) = inv.apps.iter().find(|a| a.name == name) else {
-                continue;
-            };
-            let held = inv
-                .grants
-                .iter()
-                .filter(|g| g.app_external_id == app.external_id)
-                .count();
-            ensure!(
-                problems,
-                held == e.grants_per_app(),
-                "{at}: {held} grants of {name}"
-            );
-        }
+    for i in 0..e.app_count() {
+        let spec = e.app(p, t, i);
+        let Some(app) = inv.apps.iter().find(|a| a.name == spec.name) else {
+            continue;
+        };
+        let held = inv
+            .grants
+            .iter()
+            .filter(|g| g.app_external_id == app.external_id)
+            .count();
+        let want = grants_of_app(p, e.grants_per_app(), spec.kind, spec.reach);
+        ensure!(
+            problems,
+            held == want,
+            "{at}: {held} grants of {}, want {want}",
+            spec.name
+        );
     }
 }
 
