@@ -7,18 +7,17 @@ mod simulator_support;
 use connectors::file::Inventory;
 use connectors::http::HttpSettings;
 use connectors::simulator::demo::{HTML_PAYLOAD_NAME, featured_names};
-use connectors::simulator::estate::{Kind, Reach};
 use connectors::simulator::{
     EstateSize, Faults, Preset, RedirectMix, RunningSimulator, Simulator, SimulatorConfig, UNROUTED,
 };
 use connectors::{ErrorKind, Provider};
-use simulator_support::live::{auth_modes, collect_live, fast_http, settings};
+use simulator_support::live::{
+    PAGE, auth_modes, collect_all_providers, collect_live, expected, fast_http, grants_of_app,
+    main_listing, settings, tenant_requests,
+};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use url::Url;
-
-/// Items per page the connectors ask for: every listing spans several pages.
-const PAGE: u32 = 7;
 
 fn small(seed: u64) -> SimulatorConfig {
     SimulatorConfig {
@@ -35,39 +34,6 @@ fn small(seed: u64) -> SimulatorConfig {
     }
 }
 
-/// The listing that holds the inventory itself, by the simulator's endpoint name; for
-/// Salesforce its follow-up pages (`queryMore`).
-fn main_listing(p: Provider) -> &'static str {
-    match p {
-        Provider::Entra => "servicePrincipals",
-        Provider::Okta => "apps",
-        Provider::Google => "users",
-        Provider::Github => "installations",
-        Provider::Salesforce => "queryMore",
-        Provider::Slack => "admin.apps.approved.list",
-        _ => "clients",
-    }
-}
-
-/// The (apps, grants) the estate holds for a tenant, as the provider's API shows them.
-fn expected(sim: &RunningSimulator, p: Provider, t: usize) -> (usize, usize) {
-    let e = sim.estate();
-    let (n, g, users) = (e.app_count(), e.grants_per_app(), e.user_count());
-    let apps: Vec<_> = (0..n).map(|i| e.app(p, t, i)).collect();
-    let m2m = apps.iter().filter(|a| a.kind == Kind::Service).count();
-    let broad = apps.iter().filter(|a| a.reach == Reach::Broad).count();
-    match p {
-        // The resource every app-only grant is for (Microsoft Graph) is listed too.
-        Provider::Entra => (n + 1, n * g + m2m),
-        Provider::Okta => (n, g * (n - broad) + 3 * g * broad),
-        // Each member's SSO-authorized token is an app and a grant of its own.
-        Provider::Github => (n + users, n + users),
-        Provider::Slack => (n, n + broad),
-        Provider::Auth0 => (n, n * g + m2m),
-        _ => (n, n * g),
-    }
-}
-
 /// Record a problem instead of stopping at the first, so one run shows every mismatch.
 macro_rules! ensure {
     ($problems:expr, $cond:expr, $($arg:tt)+) => {
@@ -75,23 +41,6 @@ macro_rules! ensure {
             $problems.push(format!($($arg)+));
         }
     };
-}
-
-/// The grants an app of the estate holds as the provider shows them (`g` per app).
-fn grants_of_app(p: Provider, g: usize, kind: Kind, reach: Reach) -> usize {
-    let service = usize::from(kind == Kind::Service);
-    let broad = reach == Reach::Broad;
-    match p {
-        // Delegated grants, plus an application permission for daemons.
-        Provider::Entra | Provider::Auth0 => g + service,
-        // One consent per granted scope: broad apps hold three scopes.
-        Provider::Okta => g * if broad { 3 } else { 1 },
-        // The installation itself.
-        Provider::Github => 1,
-        // A bot-scope grant, plus a user-scope one for broad apps.
-        Provider::Slack => 1 + usize::from(broad),
-        _ => g,
-    }
 }
 
 /// Collect every tenant of `sim` with every provider in every auth mode and check each
@@ -254,46 +203,6 @@ fn faulty(faults: Faults) -> SimulatorConfig {
         faults,
         ..small(11)
     }
-}
-
-/// Collect tenant `t` of every provider at once, each in its own task; returns per provider
-/// the result, the inventory and how long the collection took.
-async fn collect_all_providers(
-    sim: &RunningSimulator,
-    t: usize,
-    http: impl Fn() -> HttpSettings,
-) -> Vec<(Provider, CollectResult, Inventory, Duration)> {
-    let mut tasks = Vec::new();
-    for p in Provider::SAAS {
-        let mode = auth_modes(p)[0];
-        let mut s = settings(sim, p, t, mode, PAGE);
-        s.http = http();
-        tasks.push((
-            p,
-            tokio::spawn(async move {
-                let started = Instant::now();
-                let (result, inv) = collect_live(s).await;
-                (result, inv, started.elapsed())
-            }),
-        ));
-    }
-    let mut out = Vec::new();
-    for (p, task) in tasks {
-        let (result, inv, took) = task.await.unwrap();
-        out.push((p, result, inv, took));
-    }
-    out
-}
-
-type CollectResult = Result<connectors::CollectSummary, connectors::ConnectorError>;
-
-/// Requests a tenant's endpoints (token endpoint included) answered so far.
-fn tenant_requests(sim: &RunningSimulator, p: Provider, t: usize) -> u64 {
-    sim.request_counts()
-        .iter()
-        .filter(|(q, u, _, _)| *q == p && *u == t)
-        .map(|(_, _, _, n)| n)
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

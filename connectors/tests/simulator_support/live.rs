@@ -1,5 +1,6 @@
 //! The live connectors against the simulator: `TenantSettings` for a simulated tenant in each
-//! auth mode it accepts, and a collection that drains the connector's sink.
+//! auth mode it accepts, a collection that drains the connector's sink, and what the estate
+//! says each collection must yield.
 
 use connectors::Provider;
 use connectors::connector::{CollectSummary, ItemSink};
@@ -10,13 +11,17 @@ use connectors::http::HttpSettings;
 use connectors::model::InventoryItem;
 use connectors::settings::TenantSettings;
 use connectors::simulator::RunningSimulator;
+use connectors::simulator::estate::{Kind, Reach};
 use secrecy::SecretString;
 use serde_json::json;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// The test RSA key every assertion is signed with (the simulator checks claims, not signatures).
 pub const TEST_KEY: &str = include_str!("../fixtures/keys/test-rsa.pem");
+
+/// Items per page the connectors ask for: every listing spans several pages.
+pub const PAGE: u32 = 7;
 
 /// How the connector authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,4 +147,94 @@ pub async fn collect_live(
         inv
     };
     tokio::join!(run, gather)
+}
+
+/// The listing that holds the inventory itself, by the simulator's endpoint name; for
+/// Salesforce its follow-up pages (`queryMore`).
+pub fn main_listing(p: Provider) -> &'static str {
+    match p {
+        Provider::Entra => "servicePrincipals",
+        Provider::Okta => "apps",
+        Provider::Google => "users",
+        Provider::Github => "installations",
+        Provider::Salesforce => "queryMore",
+        Provider::Slack => "admin.apps.approved.list",
+        _ => "clients",
+    }
+}
+
+/// The (apps, grants) the estate holds for a tenant, as the provider's API shows them.
+pub fn expected(sim: &RunningSimulator, p: Provider, t: usize) -> (usize, usize) {
+    let e = sim.estate();
+    let (n, g, users) = (e.app_count(), e.grants_per_app(), e.user_count());
+    let apps: Vec<_> = (0..n).map(|i| e.app(p, t, i)).collect();
+    let m2m = apps.iter().filter(|a| a.kind == Kind::Service).count();
+    let broad = apps.iter().filter(|a| a.reach == Reach::Broad).count();
+    match p {
+        // The resource every app-only grant is for (Microsoft Graph) is listed too.
+        Provider::Entra => (n + 1, n * g + m2m),
+        Provider::Okta => (n, g * (n - broad) + 3 * g * broad),
+        // Each member's SSO-authorized token is an app and a grant of its own.
+        Provider::Github => (n + users, n + users),
+        Provider::Slack => (n, n + broad),
+        Provider::Auth0 => (n, n * g + m2m),
+        _ => (n, n * g),
+    }
+}
+
+/// The grants an app of the estate holds as the provider shows them (`g` per app).
+pub fn grants_of_app(p: Provider, g: usize, kind: Kind, reach: Reach) -> usize {
+    let service = usize::from(kind == Kind::Service);
+    let broad = reach == Reach::Broad;
+    match p {
+        // Delegated grants, plus an application permission for daemons.
+        Provider::Entra | Provider::Auth0 => g + service,
+        // One consent per granted scope: broad apps hold three scopes.
+        Provider::Okta => g * if broad { 3 } else { 1 },
+        // The installation itself.
+        Provider::Github => 1,
+        // A bot-scope grant, plus a user-scope one for broad apps.
+        Provider::Slack => 1 + usize::from(broad),
+        _ => g,
+    }
+}
+
+/// Collect tenant `t` of every provider at once, each in its own task; returns per provider
+/// the result, the inventory and how long the collection took.
+pub async fn collect_all_providers(
+    sim: &RunningSimulator,
+    t: usize,
+    http: impl Fn() -> HttpSettings,
+) -> Vec<(Provider, CollectResult, Inventory, Duration)> {
+    let mut tasks = Vec::new();
+    for p in Provider::SAAS {
+        let mode = auth_modes(p)[0];
+        let mut s = settings(sim, p, t, mode, PAGE);
+        s.http = http();
+        tasks.push((
+            p,
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let (result, inv) = collect_live(s).await;
+                (result, inv, started.elapsed())
+            }),
+        ));
+    }
+    let mut out = Vec::new();
+    for (p, task) in tasks {
+        let (result, inv, took) = task.await.unwrap();
+        out.push((p, result, inv, took));
+    }
+    out
+}
+
+pub type CollectResult = Result<connectors::CollectSummary, connectors::ConnectorError>;
+
+/// Requests a tenant's endpoints (token endpoint included) answered so far.
+pub fn tenant_requests(sim: &RunningSimulator, p: Provider, t: usize) -> u64 {
+    sim.request_counts()
+        .iter()
+        .filter(|(q, u, _, _)| *q == p && *u == t)
+        .map(|(_, _, _, n)| n)
+        .sum()
 }
