@@ -10,11 +10,11 @@
 //! | provider | `base_url` | endpoints under it | `token_url` |
 //! |---|---|---|---|
 //! | entra | `{root}/entra/{t}` | `/v1.0/applications`, `/v1.0/servicePrincipals`, `/v1.0/oauth2PermissionGrants`, `/v1.0/servicePrincipals/{id}/appRoleAssignments` and `/appRoleAssignedTo`, `/v1.0/policies/authorizationPolicy` (`@odata.nextLink`, `$top`) | `{base_url}/oauth2/v2.0/token` |
-//! | okta | `{root}/okta/{t}` | `/api/v1/apps`, `/api/v1/apps/{id}/grants` (`Link: rel="next"`, `after`, `limit`) | `{base_url}/oauth2/v1/token` |
+//! | okta | `{root}/okta/{t}` | `/api/v1/apps`, `/api/v1/apps/{id}/grants`, `/api/v1/users`, `/api/v1/users/{id}/grants` (`Link: rel="next"`, `after`, `limit`) | `{base_url}/oauth2/v1/token` |
 //! | google | `{root}/google/{t}` | `/admin/directory/v1/users` (`nextPageToken`), `/admin/directory/v1/users/{key}/tokens` | `{base_url}/token` |
-//! | github | `{root}/github/{t}` | `/orgs/{org}/installations`, `/orgs/{org}/credential-authorizations` (`Link: rel="next"`, `page`, `per_page`) | `{base_url}/app/installations/{id}/access_tokens` |
+//! | github | `{root}/github/{t}` | `/orgs/{org}/installations`, `/orgs/{org}/credential-authorizations`, `/orgs/{org}/personal-access-tokens`, `/apps/{slug}` (`Link: rel="next"`, `page`, `per_page`) | `{base_url}/app/installations/{id}/access_tokens` |
 //! | salesforce | `{root}/salesforce/{t}` | `/services/data/v62.0/query?q=` on `ConnectedApplication` and `OauthToken` (`nextRecordsUrl`, `done`) | `{base_url}/services/oauth2/token` |
-//! | slack | `{root}/slack/{t}/api` | `/admin.apps.approved.list` (`response_metadata.next_cursor`) | none (static token) |
+//! | slack | `{root}/slack/{t}/api` | `/admin.apps.approved.list`, `/admin.apps.restricted.list`, `/admin.apps.requests.list` (`response_metadata.next_cursor`) | none (static token) |
 //! | auth0 | `{root}/auth0/{t}` | `/api/v2/clients`, `/api/v2/grants` (`page`, `per_page`, `include_totals`), `/api/v2/client-grants` (`from`, `take`, `next`) | `{base_url}/oauth/token` |
 //! | keycloak | `{root}/keycloak/{t}` | `/admin/realms/{realm}`, `/admin/realms/{realm}/clients`, `/users`, `/users/{id}/consents` (`first`, `max`), `/client-policies/policies`, `/client-policies/profiles`, `/components?type=` | `{base_url}/realms/{realm}/protocol/openid-connect/token` |
 //!
