@@ -15,7 +15,7 @@
 //! 2. `GET /orgs/{org}/credential-authorizations`: members' SAML-SSO-authorized tokens
 //!    (Enterprise Cloud with SAML only);
 //! 3. `GET /orgs/{org}/personal-access-tokens`: fine-grained tokens with access to the
-//!    organization (GitHub App auth only).
+//!    organization (GitHub App auth only: skipped with a token).
 //!
 //! A 403 or 404 on steps 2–3 is a coverage gap. Each page goes through the file importer's
 //! [`read_document`](super::read_document), so a live item and a saved one map alike.
@@ -176,6 +176,11 @@ impl Connector for GitHubConnector {
                 "personal-access-tokens",
             ),
         ] {
+            // Only a GitHub App may list fine-grained tokens: with a personal access token the
+            // listing is refused every time, which would leave the tenant partial for good.
+            if listing == "personal-access-tokens" && self.settings.token.is_some() {
+                continue;
+            }
             let result = self
                 .listing(&session, listing, per_page, &mut seen, sink)
                 .await;

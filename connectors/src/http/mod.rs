@@ -410,7 +410,6 @@ impl HttpClient {
             })?),
             None => None,
         };
-        self.pause.wait(self.settings.max_retry_wait).await;
         let _permit = self.permits.acquire().await.map_err(|_| Failure {
             error: named(ConnectorError::new(
                 ErrorKind::Cancelled,
@@ -418,6 +417,8 @@ impl HttpClient {
             )),
             retry: Retry::No,
         })?;
+        // Checked with the permit held, so a request queued before a pause began still waits.
+        self.pause.wait(self.settings.max_retry_wait).await;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -464,6 +465,11 @@ impl HttpClient {
             });
         }
         let verdict = classify::status(self.provider, status, &headers, &body);
+        if verdict.error.kind == ErrorKind::RateLimited
+            && let Some(wait) = verdict.wait
+        {
+            self.pause.hold(wait, self.settings.max_retry_wait);
+        }
         let retry = if status == StatusCode::UNAUTHORIZED && auth.is_some_and(|a| a.renewable()) {
             Retry::WithNewToken
         } else if verdict.retryable {
@@ -484,10 +490,12 @@ impl HttpClient {
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ConnectorError> {
         let cap = self.settings.max_response_bytes;
         let too_big = || {
-            ConnectorError::malformed(format!(
-                "response larger than the {} MiB cap",
-                cap / (1024 * 1024)
-            ))
+            let limit = if cap >= 1024 * 1024 {
+                format!("{} MiB", cap / (1024 * 1024))
+            } else {
+                format!("{cap} bytes")
+            };
+            ConnectorError::malformed(format!("response larger than the {limit} cap"))
         };
         let declared = response.content_length().unwrap_or(0);
         if declared > cap as u64 {

@@ -76,6 +76,12 @@ impl Pause {
         let Some(wait) = exhausted_budget_wait(headers).or_else(|| entra_slowdown(headers)) else {
             return;
         };
+        self.hold(wait, max_wait);
+    }
+
+    /// Hold every request of the tenant back for `wait` (unless it is longer than `max_wait`):
+    /// a 429's `Retry-After` speaks of the tenant's budget, not of one request.
+    pub(super) fn hold(&self, wait: Duration, max_wait: Duration) {
         if wait > max_wait {
             return;
         }

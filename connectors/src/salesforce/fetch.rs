@@ -168,7 +168,15 @@ impl Records {
             .map(Value::take)
             .and_then(|v| v.as_str().map(str::to_string));
         match (done, link) {
-            (false, Some(link)) => self.next = Some(self.guard.follow(&response.url, &link)?),
+            (false, Some(link)) => {
+                // `nextRecordsUrl` is a path under the instance URL (`/services/data/…`): join it
+                // to the configured root so a root with a path (a proxy, a test server) keeps it.
+                let target = match link.strip_prefix('/') {
+                    Some(path) => session.url(path)?.to_string(),
+                    None => link,
+                };
+                self.next = Some(self.guard.follow(&response.url, &target)?);
+            }
             (false, None) => {
                 return Err(session.http.name(
                     ConnectorError::malformed("`done` is false but there is no `nextRecordsUrl`"),

@@ -192,10 +192,12 @@ impl TokenStore {
         } else {
             "Bearer"
         };
-        if scheme.eq_ignore_ascii_case(static_scheme) && token == c.static_token {
+        // GitHub takes its tokens (PATs and installation tokens alike) as `token` or `Bearer`.
+        let github_token = ctx.provider == Provider::Github && scheme.eq_ignore_ascii_case("token");
+        if (scheme.eq_ignore_ascii_case(static_scheme) || github_token) && token == c.static_token {
             return true;
         }
-        if !scheme.eq_ignore_ascii_case("Bearer") {
+        if !scheme.eq_ignore_ascii_case("Bearer") && !github_token {
             return false;
         }
         self.issued.lock().is_ok_and(|issued| {

@@ -43,6 +43,7 @@ pub fn endpoint(ctx: &Ctx<'_>) -> Option<&'static str> {
         ["v1.0", "servicePrincipals"] => Some("servicePrincipals"),
         ["v1.0", "oauth2PermissionGrants"] => Some("oauth2PermissionGrants"),
         ["v1.0", "servicePrincipals", _, "appRoleAssignments"] => Some("appRoleAssignments"),
+        ["v1.0", "servicePrincipals", _, "appRoleAssignedTo"] => Some("appRoleAssignedTo"),
         ["v1.0", "policies", "authorizationPolicy"] => Some("authorizationPolicy"),
         _ => None,
     }
@@ -116,19 +117,34 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
                 .map(app)
                 .filter(|a| sp_id(a) == id);
             let value: Vec<Value> = match found {
-                Some(a) if a.kind == Kind::Service => vec![
-                    json!({"id": guid(a.index, 5, &a.key), "appRoleId": ROLE.0, "principalId": sp_id(&a), "principalType": "ServicePrincipal", "principalDisplayName": a.name, "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": iso(a.created)}),
-                ],
+                Some(a) if a.kind == Kind::Service => vec![role_assignment(&a)],
                 Some(_) => Vec::new(),
                 None if id == GRAPH_SP_ID => Vec::new(),
-                None => {
-                    return Some(Reply::json(
-                        actix_web::http::StatusCode::NOT_FOUND,
-                        &json!({"error": {"code": "Request_ResourceNotFound", "message": format!("Resource '{}' does not exist or one of its queried reference-property objects are not present.", crate::redact::bound_str(id, 64))}}),
-                    ));
-                }
+                None => return Some(no_such_object(id)),
             };
             Some(Reply::ok(&json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#appRoleAssignments", "value": value})).page(0))
+        }
+        // The same assignments seen from the resource: only Microsoft Graph publishes app
+        // roles here, so only its listing holds any (paged like every directory listing).
+        "appRoleAssignedTo" => {
+            let id = ctx.seg(2)?;
+            let name = format!("servicePrincipals/{id}/appRoleAssignedTo");
+            if id == GRAPH_SP_ID {
+                return Some(list(
+                    ctx,
+                    &name,
+                    apps,
+                    |i| app(i).kind == Kind::Service,
+                    |i| role_assignment(&app(i)),
+                ));
+            }
+            let known = guid_index(id)
+                .filter(|i| *i < apps)
+                .is_some_and(|i| sp_id(&app(i)) == id);
+            if !known {
+                return Some(no_such_object(id));
+            }
+            Some(list(ctx, &name, 0, |_| true, |_| Value::Null))
         }
         "authorizationPolicy" => Some(Reply::ok(&json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/authorizationPolicy/$entity",
@@ -145,6 +161,19 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
 }
 
 /// A Graph collection page over items `0..total` that satisfy `keep`.
+/// App `a`'s application permission on Microsoft Graph (service apps hold one).
+fn role_assignment(a: &AppSpec) -> Value {
+    json!({"id": guid(a.index, 5, &a.key), "appRoleId": ROLE.0, "principalId": sp_id(a), "principalType": "ServicePrincipal", "principalDisplayName": a.name, "resourceId": GRAPH_SP_ID, "resourceDisplayName": "Microsoft Graph", "createdDateTime": iso(a.created)})
+}
+
+/// Graph's 404 for an unknown object id.
+fn no_such_object(id: &str) -> Reply {
+    Reply::json(
+        actix_web::http::StatusCode::NOT_FOUND,
+        &json!({"error": {"code": "Request_ResourceNotFound", "message": format!("Resource '{}' does not exist or one of its queried reference-property objects are not present.", crate::redact::bound_str(id, 64))}}),
+    )
+}
+
 fn list(
     ctx: &Ctx<'_>,
     name: &str,

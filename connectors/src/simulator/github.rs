@@ -2,7 +2,9 @@
 //! `GET /orgs/{org}/installations` (`{"total_count", "installations"}`) and
 //! `GET /orgs/{org}/credential-authorizations` (a bare array: one SSO-authorized personal
 //! access token per member), both paged by `page`/`per_page` (at most 100) with a
-//! `Link: <...>; rel="next"` header. Every app of the estate is an installed GitHub App.
+//! `Link: <...>; rel="next"` header; `GET /apps/{slug}` (the App's name and owner) and
+//! `GET /orgs/{org}/personal-access-tokens` (empty; 403 to a personal access token, as only
+//! GitHub Apps may list them). Every app of the estate is an installed GitHub App.
 
 use serde_json::{Value, json};
 
@@ -38,17 +40,38 @@ pub fn endpoint(ctx: &Ctx<'_>) -> Option<&'static str> {
     match segs.as_slice() {
         ["orgs", _, "installations"] => Some("installations"),
         ["orgs", _, "credential-authorizations"] => Some("credential-authorizations"),
+        ["orgs", _, "personal-access-tokens"] => Some("personal-access-tokens"),
+        ["apps", _] => Some("apps"),
         _ => None,
     }
 }
 
+fn not_found() -> Reply {
+    Reply::json(
+        actix_web::http::StatusCode::NOT_FOUND,
+        &json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
+    )
+}
+
 pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
+    if endpoint == "apps" {
+        // The slug ends with the app's index; any other slug is unknown.
+        let wanted = ctx.seg(1)?;
+        let found = wanted
+            .rsplit('-')
+            .next()
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < ctx.estate.app_count())
+            .map(|i| ctx.estate.app(ctx.provider, ctx.tenant, i))
+            .filter(|a| slug(a) == wanted);
+        return Some(match found {
+            Some(a) => Reply::ok(&app(ctx, &a)),
+            None => not_found(),
+        });
+    }
     let org = Credentials::for_tenant(ctx.estate, ctx.provider, ctx.tenant).org?;
     if ctx.seg(1) != Some(org.as_str()) {
-        return Some(Reply::json(
-            actix_web::http::StatusCode::NOT_FOUND,
-            &json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
-        ));
+        return Some(not_found());
     }
     let per_page = ctx.limit("per_page", MAX_PER_PAGE);
     let page = ctx
@@ -56,6 +79,22 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
         .and_then(|p| p.parse::<usize>().ok())
         .unwrap_or(1)
         .max(1);
+    if endpoint == "personal-access-tokens" {
+        // Only a GitHub App may list them; the estate's members hold no fine-grained tokens.
+        let c = Credentials::for_tenant(ctx.estate, ctx.provider, ctx.tenant);
+        let with_pat = ctx
+            .authorization
+            .as_deref()
+            .and_then(|a| a.split_once(' '))
+            .is_some_and(|(_, token)| token == c.static_token);
+        if with_pat {
+            return Some(Reply::json(
+                actix_web::http::StatusCode::FORBIDDEN,
+                &json!({"message": "Resource not accessible by personal access token", "documentation_url": "https://docs.github.com/rest", "status": "403"}),
+            ));
+        }
+        return Some(Reply::ok(&json!([])));
+    }
     let (total, items): (usize, Vec<Value>) = match endpoint {
         "installations" => {
             let total = ctx.estate.app_count();
@@ -129,6 +168,33 @@ fn installation(ctx: &Ctx<'_>, org: &str, a: &AppSpec) -> Value {
         "updated_at": iso(a.created),
         "suspended_by": if a.enabled { Value::Null } else { json!({"login": "octo-admin", "id": 4455, "type": "User"}) },
         "suspended_at": if a.enabled { Value::Null } else { json!(iso(a.created)) },
+    })
+}
+
+/// The App object (`GET /apps/{slug}`): its name and owner, which an installation lacks.
+fn app(ctx: &Ctx<'_>, a: &AppSpec) -> Value {
+    let org = Credentials::for_tenant(ctx.estate, ctx.provider, ctx.tenant)
+        .org
+        .unwrap_or_default();
+    let owner = if a.first_party {
+        json!({"login": org, "id": 90_000_000 + ctx.tenant as u64, "type": "Organization"})
+    } else {
+        let login: String = a.domain.split('.').next().unwrap_or("vendor").to_string();
+        json!({"login": login, "id": 91_000_000 + a.index as u64, "type": "Organization"})
+    };
+    json!({
+        "id": 800_000 + a.index as u64,
+        "slug": slug(a),
+        "client_id": format!("Iv23li{}", a.key.get(0..14).unwrap_or_default()),
+        "owner": owner,
+        "name": a.name,
+        "description": format!("{} by {}", a.name, a.publisher),
+        "external_url": format!("https://{}", a.domain),
+        "html_url": format!("https://github.com/apps/{}", slug(a)),
+        "created_at": iso(a.created),
+        "updated_at": iso(a.created),
+        "permissions": installation(ctx, &org, a)["permissions"].clone(),
+        "events": [],
     })
 }
 

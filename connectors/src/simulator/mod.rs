@@ -9,12 +9,12 @@
 //!
 //! | provider | `base_url` | endpoints under it | `token_url` |
 //! |---|---|---|---|
-//! | entra | `{root}/entra/{t}` | `/v1.0/applications`, `/v1.0/servicePrincipals`, `/v1.0/oauth2PermissionGrants`, `/v1.0/servicePrincipals/{id}/appRoleAssignments`, `/v1.0/policies/authorizationPolicy` (`@odata.nextLink`, `$top`) | `{base_url}/oauth2/v2.0/token` |
-//! | okta | `{root}/okta/{t}` | `/api/v1/apps`, `/api/v1/apps/{id}/grants` (`Link: rel="next"`, `after`, `limit`) | `{base_url}/oauth2/v1/token` |
+//! | entra | `{root}/entra/{t}` | `/v1.0/applications`, `/v1.0/servicePrincipals`, `/v1.0/oauth2PermissionGrants`, `/v1.0/servicePrincipals/{id}/appRoleAssignments` and `/appRoleAssignedTo`, `/v1.0/policies/authorizationPolicy` (`@odata.nextLink`, `$top`) | `{base_url}/oauth2/v2.0/token` |
+//! | okta | `{root}/okta/{t}` | `/api/v1/apps`, `/api/v1/apps/{id}/grants`, `/api/v1/users`, `/api/v1/users/{id}/grants` (`Link: rel="next"`, `after`, `limit`) | `{base_url}/oauth2/v1/token` |
 //! | google | `{root}/google/{t}` | `/admin/directory/v1/users` (`nextPageToken`), `/admin/directory/v1/users/{key}/tokens` | `{base_url}/token` |
-//! | github | `{root}/github/{t}` | `/orgs/{org}/installations`, `/orgs/{org}/credential-authorizations` (`Link: rel="next"`, `page`, `per_page`) | `{base_url}/app/installations/{id}/access_tokens` |
+//! | github | `{root}/github/{t}` | `/orgs/{org}/installations`, `/orgs/{org}/credential-authorizations`, `/orgs/{org}/personal-access-tokens`, `/apps/{slug}` (`Link: rel="next"`, `page`, `per_page`) | `{base_url}/app/installations/{id}/access_tokens` |
 //! | salesforce | `{root}/salesforce/{t}` | `/services/data/v62.0/query?q=` on `ConnectedApplication` and `OauthToken` (`nextRecordsUrl`, `done`) | `{base_url}/services/oauth2/token` |
-//! | slack | `{root}/slack/{t}/api` | `/admin.apps.approved.list` (`response_metadata.next_cursor`) | none (static token) |
+//! | slack | `{root}/slack/{t}/api` | `/admin.apps.approved.list`, `/admin.apps.restricted.list`, `/admin.apps.requests.list` (`response_metadata.next_cursor`) | none (static token) |
 //! | auth0 | `{root}/auth0/{t}` | `/api/v2/clients`, `/api/v2/grants` (`page`, `per_page`, `include_totals`), `/api/v2/client-grants` (`from`, `take`, `next`) | `{base_url}/oauth/token` |
 //! | keycloak | `{root}/keycloak/{t}` | `/admin/realms/{realm}`, `/admin/realms/{realm}/clients`, `/users`, `/users/{id}/consents` (`first`, `max`), `/client-policies/policies`, `/client-policies/profiles`, `/components?type=` | `{base_url}/realms/{realm}/protocol/openid-connect/token` |
 //!
@@ -32,10 +32,11 @@
 //! generated size with its redirect mix), the default page size, the token lifetime, and
 //! [`Faults`] globally or per tenant. [`RunningSimulator::requests`] reads the per-endpoint
 //! request counters; an endpoint is named by the last fixed word of its path (`applications`,
-//! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `apps`, `grants`,
+//! `servicePrincipals`, `oauth2PermissionGrants`, `appRoleAssignments`, `appRoleAssignedTo`, `apps`, `grants`,
 //! `users`, `tokens`, `installations`, `credential-authorizations`, `query`, `queryMore`,
 //! `admin.apps.approved.list`, `clients`, `client-grants`, `realm`, `consents`, ...), and every
-//! token endpoint is `token`. Answers are gzipped when the client asks.
+//! token endpoint is `token`; requests to a tenant's path that matches no endpoint count as
+//! [`UNROUTED`]. Answers are gzipped when the client asks.
 
 pub mod auth;
 pub mod demo;
@@ -57,6 +58,7 @@ mod slack;
 pub use auth::Credentials;
 pub use estate::{Estate, EstateSize, Preset, RedirectMix};
 pub use faults::Faults;
+pub use server::UNROUTED;
 
 use std::net::TcpListener;
 use std::sync::Arc;

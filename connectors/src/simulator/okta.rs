@@ -1,7 +1,8 @@
 //! Okta's Management API as the simulator serves it: `GET /api/v1/apps` (OIDC apps, `limit` at
 //! most 200) and `GET /api/v1/apps/{id}/grants` (one scope consent per granted scope; the
 //! `_embedded` scope and user only with `expand=scope`/`expand=user`), both paged by a
-//! `Link: <...>; rel="next"` header carrying an opaque `after` cursor.
+//! `Link: <...>; rel="next"` header carrying an opaque `after` cursor; `GET /api/v1/users` and
+//! `GET /api/v1/users/{id}/grants` (the same END_USER consents, seen from the user), paged alike.
 
 use serde_json::{Value, json};
 
@@ -45,6 +46,8 @@ pub fn endpoint(ctx: &Ctx<'_>) -> Option<&'static str> {
     match segs.as_slice() {
         ["api", "v1", "apps"] => Some("apps"),
         ["api", "v1", "apps", _, "grants"] => Some("grants"),
+        ["api", "v1", "users"] => Some("users"),
+        ["api", "v1", "users", _, "grants"] => Some("user-grants"),
         _ => None,
     }
 }
@@ -67,6 +70,35 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
             let total = ctx.estate.grants_per_app() * scopes.len();
             let path = format!("/api/v1/apps/{id}/grants");
             Some(page(ctx, &path, total, |n| grant(ctx, &a, n, scopes)))
+        }
+        "users" => Some(page(ctx, "/api/v1/users", ctx.estate.user_count(), |i| {
+            user(ctx, i)
+        })),
+        // A user's consents: the same END_USER grants the apps list, seen from the user.
+        "user-grants" => {
+            let id = ctx.seg(3)?;
+            let index = usize::from_str_radix(id.get(3..9)?, 16)
+                .ok()
+                .filter(|i| *i < ctx.estate.user_count())?;
+            if user_id(ctx, index) != id {
+                return None;
+            }
+            let mut last = None;
+            let grants: Vec<Value> = ctx
+                .estate
+                .grants_of_user(index)
+                .flat_map(|(app, g)| {
+                    let a = ctx
+                        .estate
+                        .app_cached(ctx.provider, ctx.tenant, app, &mut last);
+                    let scopes = scope_names(a.reach);
+                    (0..scopes.len())
+                        .map(|k| grant(ctx, &a, g * scopes.len() + k, scopes))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let path = format!("/api/v1/users/{id}/grants");
+            Some(page(ctx, &path, grants.len(), |n| grants[n].clone()))
         }
         _ => None,
     }
@@ -160,17 +192,34 @@ fn app(ctx: &Ctx<'_>, a: &AppSpec) -> Value {
 }
 
 /// Consent `n` of the app: grant `n / scopes` for scope `n % scopes`.
+/// A user's id: `00u`, the index in 6 hex digits, then key digits.
+fn user_id(ctx: &Ctx<'_>, index: usize) -> String {
+    let user = ctx.estate.user(ctx.provider, ctx.tenant, index);
+    format!(
+        "00u{:06x}{}",
+        user.index,
+        user.key.get(0..11).unwrap_or_default()
+    )
+}
+
+fn user(ctx: &Ctx<'_>, index: usize) -> Value {
+    let u = ctx.estate.user(ctx.provider, ctx.tenant, index);
+    json!({
+        "id": user_id(ctx, index),
+        "status": "ACTIVE",
+        "type": {"id": "oty_sim_default"},
+        "profile": {"login": u.email, "email": u.email, "firstName": u.login, "lastName": "Sim"},
+        "_links": {}
+    })
+}
+
 fn grant(ctx: &Ctx<'_>, a: &AppSpec, n: usize, scopes: &[&str]) -> Value {
     let scope = scopes[n % scopes.len()];
     let g = ctx
         .estate
         .grant(ctx.provider, ctx.tenant, a, n / scopes.len());
     let user = ctx.estate.user(ctx.provider, ctx.tenant, g.user);
-    let user_id = format!(
-        "00u{:06x}{}",
-        user.index,
-        user.key.get(0..11).unwrap_or_default()
-    );
+    let user_id = user_id(ctx, g.user);
     let mut v = json!({
         "id": format!("oag{:06x}{:08x}", a.index, n),
         "status": "ACTIVE",

@@ -70,6 +70,9 @@ pub fn base_url(root: &str, provider: Provider, tenant: usize) -> String {
     }
 }
 
+/// The request counter of a tenant's paths that match no simulated endpoint.
+pub const UNROUTED: &str = "unrouted";
+
 fn not_found() -> Reply {
     Reply::json(
         StatusCode::NOT_FOUND,
@@ -143,6 +146,9 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &State) -> Reply {
         endpoint_of(&ctx)
     };
     let Some(endpoint) = endpoint else {
+        // Counted, so a test can tell that a client asked for something not simulated.
+        state.ledger.count(provider, tenant, UNROUTED);
+        tracing::debug!(%provider, tenant, path = %req.path(), "simulator: no such endpoint");
         return not_found();
     };
     state.ledger.count(provider, tenant, endpoint);

@@ -36,14 +36,25 @@ pub fn app_id(app: &AppSpec) -> String {
 pub fn endpoint(ctx: &Ctx<'_>) -> Option<&'static str> {
     match ctx.segs.as_slice() {
         [method] if method == "admin.apps.approved.list" => Some("admin.apps.approved.list"),
+        [method] if method == "admin.apps.restricted.list" => Some("admin.apps.restricted.list"),
+        [method] if method == "admin.apps.requests.list" => Some("admin.apps.requests.list"),
         [_] => Some("unknown_method"),
         _ => None,
     }
 }
 
 pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
-    if endpoint != "admin.apps.approved.list" {
-        return Some(Reply::ok(&json!({"ok": false, "error": "unknown_method"})));
+    // The estate blocks no app and has no pending request: those lists are empty.
+    let empty = |key: &str| {
+        Some(Reply::ok(
+            &json!({"ok": true, key: [], "response_metadata": {"next_cursor": ""}}),
+        ))
+    };
+    match endpoint {
+        "admin.apps.approved.list" => {}
+        "admin.apps.restricted.list" => return empty("restricted_apps"),
+        "admin.apps.requests.list" => return empty("app_requests"),
+        _ => return Some(Reply::ok(&json!({"ok": false, "error": "unknown_method"}))),
     }
     // Web API methods take their arguments from the query or a form body.
     let form: Vec<(String, String)> = form_urlencoded::parse(ctx.body)

@@ -166,12 +166,16 @@ pub fn issue(ctx: &Ctx<'_>, store: &TokenStore) -> Reply {
             };
             let iss = c.issuer.as_deref().unwrap_or_default();
             let sub = c.subject.as_deref().unwrap_or_default();
+            // Salesforce wants the login host itself (`https://login.salesforce.com`, or the
+            // origin of the token endpoint a connector was pointed at), not the endpoint URL.
+            let login_host = origin(&url);
             let aud_ok = if ctx.provider == Provider::Google {
                 claim_is(&claims, "aud", &url)
             } else {
                 [
                     "https://login.salesforce.com",
                     "https://test.salesforce.com",
+                    login_host,
                     url.as_str(),
                     ctx.base_url.as_str(),
                 ]
@@ -203,6 +207,15 @@ pub fn issue(ctx: &Ctx<'_>, store: &TokenStore) -> Reply {
         json!({"access_token": token, "token_type": "Bearer", "expires_in": store.lifetime_secs()})
     };
     Reply::ok(&body)
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
 }
 
 fn github_installation_token(ctx: &Ctx<'_>, store: &TokenStore, c: &Credentials) -> Reply {

@@ -255,3 +255,5 @@ pub async fn oauth_auth(sim: &RunningSimulator, p: Provider, t: usize) -> String
 mod collect;
 #[allow(unused_imports)]
 pub use collect::collect;
+
+pub mod live;
