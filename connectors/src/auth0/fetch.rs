@@ -11,7 +11,7 @@
 //! 2. `GET /api/v2/client-grants`: the APIs each application may call as itself;
 //! 3. `GET /api/v2/grants`: users' consents.
 //!
-//! A 403 or 404 on steps 2–3 is recorded as a coverage gap and the rest goes on; the client
+//! A 403 on steps 2–3 is recorded as a coverage gap (a 404 is skipped) and the rest goes on; the client
 //! list is the inventory itself, so failing it fails the collection. A `client_secret` in a
 //! client (returned only to a token holding `read:client_keys`) goes through the parser, which
 //! keeps a keyed digest of it and redacts it from the evidence.

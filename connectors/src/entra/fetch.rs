@@ -13,8 +13,10 @@
 //!    app roles: the application permissions granted to apps;
 //! 5. `GET /v1.0/policies/authorizationPolicy`: the user-consent setting.
 //!
-//! A 403 or 404 on steps 3–5 is recorded as a coverage gap and the rest goes on; the app
-//! lists (1–2) are the inventory itself, so failing them fails the collection.
+//! A 403 on steps 3–5 is recorded as a coverage gap (the tenant's scan is partial and its
+//! stored inventory kept) and the rest goes on; a 404 there means the tenant has no such data
+//! and is skipped (see `Session::gap_or_fail`). The app lists (1–2) are the inventory itself,
+//! so failing them fails the collection.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -17,7 +17,7 @@
 //! 3. `GET /orgs/{org}/personal-access-tokens`: fine-grained tokens with access to the
 //!    organization (GitHub App auth only: skipped with a token).
 //!
-//! A 403 or 404 on steps 2–3 is a coverage gap. Each page goes through the file importer's
+//! A 403 on steps 2–3 is a coverage gap; a 404 (no such listing on this plan) is skipped. Each page goes through the file importer's
 //! [`read_document`](super::read_document), so a live item and a saved one map alike.
 
 use std::collections::HashSet;

@@ -14,8 +14,8 @@
 //! 5. `GET /users?first=N&max=M&briefRepresentation=true`, then `GET /users/{id}/consents`
 //!    for each user (the users of a page several at a time): the users' consents.
 //!
-//! The listings page with `first`/`max` offsets and no total: a short page ends them. A 403 or
-//! 404 on anything but the clients is recorded as a coverage gap and the rest goes on; without
+//! The listings page with `first`/`max` offsets and no total: a short page ends them. A 403 on
+//! anything but the clients is recorded as a coverage gap (a 404 is skipped) and the rest goes on; without
 //! the realm settings, each client notes its token policy as unknown, and without the client
 //! policies, PKCE that a client does not require itself is unknown. A client's `secret`, which
 //! the admin API returns to its readers, goes through the parser: a keyed digest is kept, the
