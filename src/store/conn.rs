@@ -127,6 +127,9 @@ impl DbPool {
                     .max_size(size.max(1))
                     .min_idle(Some(1))
                     .connection_timeout(timeout)
+                    // A SQLite connection is a file handle, not a socket that can drop: no
+                    // `SELECT 1` round trip on every checkout.
+                    .test_on_check_out(false)
                     .connection_customizer(Box::new(SqlitePragmas))
                     .build(ConnectionManager::<SqliteConnection>::new(path))
                     .map(DbPool::Sqlite)
