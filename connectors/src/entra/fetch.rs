@@ -5,9 +5,12 @@
 //! certificate (`client_certificate_file`), for the scope `{graph root}/.default`.
 //!
 //! Calls, in order (paged with `@odata.nextLink`, `$top` up to 999):
-//! 1. `GET /v1.0/applications`: the registrations owned by this tenant (first-party apps);
+//! 1. `GET /v1.0/applications?$select=appId`: which apps are registered in this tenant
+//!    (first-party), ids only;
 //! 2. `GET /v1.0/servicePrincipals`: every app instance; third-party apps stream out at once,
-//!    first-party ones wait to be merged with their application object;
+//!    first-party ones wait to be merged with their application object, read in full by a
+//!    second `GET /v1.0/applications` (so memory holds ids and parsed service principals, never
+//!    every application object at once);
 //! 3. `GET /v1.0/oauth2PermissionGrants`: all delegated grants in one listing;
 //! 4. `GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo` for each resource that publishes
 //!    app roles: the application permissions granted to apps;
@@ -163,16 +166,20 @@ impl Connector for EntraConnector {
             move |e: ConnectorError| e.at(format!("tenant {tenant}, {what}"))
         };
 
-        // 1. First-party registrations, held until their service principals are known.
-        let mut applications: Vec<Value> = Vec::new();
-        let mut pages = Pages::new(&session, &format!("v1.0/applications?$top={top}"))?;
+        // 1. Which apps are registered here (first-party): ids only, so a tenant's thousands of
+        //    application objects are never all in memory; they are read again in step 2b.
+        let mut registered: HashSet<String> = HashSet::new();
+        let mut pages = Pages::new(
+            &session,
+            &format!("v1.0/applications?$top={top}&$select=appId"),
+        )?;
         while let Some(items) = pages.next(&session).await? {
-            applications.extend(items);
+            registered.extend(
+                items
+                    .iter()
+                    .filter_map(|a| a.get("appId").and_then(Value::as_str).map(str::to_string)),
+            );
         }
-        let registered: HashSet<String> = applications
-            .iter()
-            .filter_map(|a| a.get("appId").and_then(Value::as_str).map(str::to_string))
-            .collect();
 
         // 2. Service principals.
         let mut names = PermissionNames::default();
@@ -201,13 +208,16 @@ impl Connector for EntraConnector {
             }
         }
 
-        // First-party apps, merged with their service principals.
-        for raw in applications {
-            let app_id = raw.get("appId").and_then(Value::as_str).unwrap_or_default();
-            let sp = first_party.remove(app_id);
-            let app = parse::first_party_app(&raw, sp.as_ref(), &names)
-                .map_err(at("GET /v1.0/applications"))?;
-            sink.send(InventoryItem::App(Box::new(app))).await?;
+        // 2b. First-party apps, read again page by page and merged with their service principals.
+        let mut pages = Pages::new(&session, &format!("v1.0/applications?$top={top}"))?;
+        while let Some(items) = pages.next(&session).await? {
+            for raw in items {
+                let app_id = raw.get("appId").and_then(Value::as_str).unwrap_or_default();
+                let sp = first_party.remove(app_id);
+                let app = parse::first_party_app(&raw, sp.as_ref(), &names)
+                    .map_err(at("GET /v1.0/applications"))?;
+                sink.send(InventoryItem::App(Box::new(app))).await?;
+            }
         }
 
         // 3. Delegated grants.

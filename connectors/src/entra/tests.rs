@@ -305,8 +305,8 @@ mod live {
                 .contains("Authorization_RequestDenied")
         );
         assert_eq!(
-            summary.requests, 7,
-            "token, applications, 2 SP pages, grants, roles, policy"
+            summary.requests, 8,
+            "token, application ids, 2 SP pages, applications, grants, roles, policy"
         );
     }
 
