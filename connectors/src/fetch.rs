@@ -18,8 +18,10 @@ use crate::settings::TenantSettings;
 use crate::{Provider, auth};
 
 mod offsets;
+mod pages;
 mod segment;
 pub use offsets::Offsets;
+pub use pages::{Items, LinkPages, NextLink};
 pub use segment::path_segment;
 
 /// The HTTP connector for `settings.provider`, configured and ready to collect.

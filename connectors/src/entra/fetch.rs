@@ -33,8 +33,8 @@ use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::ConnectorError;
-use crate::fetch::{Session, page_items, static_token, token_url};
-use crate::http::{HttpClient, PageGuard};
+use crate::fetch::{Items, LinkPages, NextLink, Session, static_token, token_url};
+use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::settings::TenantSettings;
 
@@ -106,37 +106,14 @@ fn client_credentials(settings: &TenantSettings, base: &Url) -> Result<Grant, Co
     ))
 }
 
-/// An OData listing, one page at a time, following `@odata.nextLink`.
-struct Pages {
-    next: Option<Url>,
-    guard: PageGuard,
-}
-
-impl Pages {
-    fn new(session: &Session, path: &str) -> Result<Pages, ConnectorError> {
-        let first = session.url(path)?;
-        Ok(Pages {
-            guard: session.http.page_guard(&format!("GET {}", first.path())),
-            next: Some(first),
-        })
-    }
-
-    async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
-        let Some(url) = self.next.take() else {
-            return Ok(None);
-        };
-        let (mut page, response) = session.get(url).await?;
-        let link = page
-            .get_mut("@odata.nextLink")
-            .map(Value::take)
-            .and_then(|v| v.as_str().map(str::to_string));
-        if let Some(link) = link {
-            self.next = Some(self.guard.follow(&response.url, &link)?);
-        }
-        page_items(page, "value")
-            .map(Some)
-            .map_err(|e| session.http.name(e, &response.url))
-    }
+/// A listing of this provider, one page at a time.
+fn link_pages(session: &Session, path: &str) -> Result<LinkPages, ConnectorError> {
+    LinkPages::new(
+        session,
+        path,
+        NextLink::Field("@odata.nextLink"),
+        Items::Key("value"),
+    )
 }
 
 fn is_app_type(sp: &ServicePrincipal) -> bool {
@@ -169,7 +146,7 @@ impl Connector for EntraConnector {
         // 1. Which apps are registered here (first-party): ids only, so a tenant's thousands of
         //    application objects are never all in memory; they are read again in step 2b.
         let mut registered: HashSet<String> = HashSet::new();
-        let mut pages = Pages::new(
+        let mut pages = link_pages(
             &session,
             &format!("v1.0/applications?$top={top}&$select=appId"),
         )?;
@@ -186,7 +163,7 @@ impl Connector for EntraConnector {
         let mut app_of_sp: HashMap<String, String> = HashMap::new();
         let mut first_party: HashMap<String, ServicePrincipal> = HashMap::new();
         let mut role_resources: Vec<String> = Vec::new();
-        let mut pages = Pages::new(&session, &format!("v1.0/servicePrincipals?$top={top}"))?;
+        let mut pages = link_pages(&session, &format!("v1.0/servicePrincipals?$top={top}"))?;
         while let Some(items) = pages.next(&session).await? {
             for raw in items {
                 let sp =
@@ -209,7 +186,7 @@ impl Connector for EntraConnector {
         }
 
         // 2b. First-party apps, read again page by page and merged with their service principals.
-        let mut pages = Pages::new(&session, &format!("v1.0/applications?$top={top}"))?;
+        let mut pages = link_pages(&session, &format!("v1.0/applications?$top={top}"))?;
         while let Some(items) = pages.next(&session).await? {
             for raw in items {
                 let app_id = raw.get("appId").and_then(Value::as_str).unwrap_or_default();
@@ -268,7 +245,7 @@ impl EntraConnector {
         sink: &mut ItemSink,
         orphans: &mut u64,
     ) -> Result<(), ConnectorError> {
-        let mut pages = Pages::new(session, &format!("v1.0/oauth2PermissionGrants?$top={top}"))?;
+        let mut pages = link_pages(session, &format!("v1.0/oauth2PermissionGrants?$top={top}"))?;
         while let Some(items) = pages.next(session).await? {
             for raw in items {
                 let g: parse::PermissionGrant = serde_json::from_value(raw).map_err(|e| {
@@ -301,7 +278,7 @@ impl EntraConnector {
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
         let path = format!("v1.0/servicePrincipals/{resource_sp}/appRoleAssignedTo?$top={top}");
-        let mut pages = Pages::new(session, &path)?;
+        let mut pages = link_pages(session, &path)?;
         while let Some(items) = pages.next(session).await? {
             for raw in items {
                 if raw.get("principalType").and_then(Value::as_str) != Some("ServicePrincipal") {

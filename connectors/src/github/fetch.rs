@@ -32,8 +32,8 @@ use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::fetch::{Session, page_items, static_token};
-use crate::http::{HttpClient, PageGuard, Request, Response, next_link};
+use crate::fetch::{Items, LinkPages, NextLink, Session, static_token};
+use crate::http::{HttpClient, Request, Response};
 use crate::model::{InventoryItem, OAuthApp, Ownership};
 use crate::settings::TenantSettings;
 
@@ -119,33 +119,10 @@ async fn get(session: &Session, url: Url) -> Result<(Value, Response), Connector
     Ok((value, response))
 }
 
-/// One listing, a page at a time, following the `Link` header's `rel="next"`.
-struct Pages {
-    next: Option<Url>,
-    guard: PageGuard,
-}
-
-impl Pages {
-    fn new(session: &Session, path: &str) -> Result<Pages, ConnectorError> {
-        let first = session.url(path)?;
-        Ok(Pages {
-            guard: session.http.page_guard(&format!("GET {}", first.path())),
-            next: Some(first),
-        })
-    }
-
-    async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
-        let Some(url) = self.next.take() else {
-            return Ok(None);
-        };
-        let (page, response) = get(session, url).await?;
-        if let Some(link) = next_link(&response.headers) {
-            self.next = Some(self.guard.follow(&response.url, &link)?);
-        }
-        page_items(page, "installations")
-            .map(Some)
-            .map_err(|e| session.http.name(e, &response.url))
-    }
+/// A listing of this provider, one page at a time.
+fn link_pages(session: &Session, path: &str) -> Result<LinkPages, ConnectorError> {
+    LinkPages::new(session, path, NextLink::Header, Items::Key("installations"))
+        .map(|p| p.with_headers(&[("x-github-api-version", API_VERSION)]))
 }
 
 #[async_trait]
@@ -204,7 +181,7 @@ impl GitHubConnector {
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
         let path = format!("orgs/{}/{listing}?per_page={per_page}", self.org);
-        let mut pages = Pages::new(session, &path)?;
+        let mut pages = link_pages(session, &path)?;
         while let Some(mut items) = pages.next(session).await? {
             if listing == "installations" {
                 let apps = self.installed_apps(session, &items).await?;

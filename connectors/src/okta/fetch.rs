@@ -32,8 +32,8 @@ use crate::Provider;
 use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
-use crate::fetch::{Session, json_list, path_segment, static_token, token_url};
-use crate::http::{HttpClient, PageGuard, next_link};
+use crate::fetch::{Items, LinkPages, NextLink, Session, path_segment, static_token, token_url};
+use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::settings::TenantSettings;
 
@@ -89,33 +89,9 @@ fn service_app(settings: &TenantSettings, base: &Url) -> Result<Grant, Connector
     })
 }
 
-/// An Okta listing, one page at a time, following the `Link: rel="next"` header.
-struct Pages {
-    next: Option<Url>,
-    guard: PageGuard,
-}
-
-impl Pages {
-    fn new(session: &Session, path: &str) -> Result<Pages, ConnectorError> {
-        let first = session.url(path)?;
-        Ok(Pages {
-            guard: session.http.page_guard(&format!("GET {}", first.path())),
-            next: Some(first),
-        })
-    }
-
-    async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
-        let Some(url) = self.next.take() else {
-            return Ok(None);
-        };
-        let (page, response) = session.get(url).await?;
-        if let Some(link) = next_link(&response.headers) {
-            self.next = Some(self.guard.follow(&response.url, &link)?);
-        }
-        json_list(page)
-            .map(Some)
-            .map_err(|e| session.http.name(e, &response.url))
-    }
+/// A listing of this provider, one page at a time.
+fn link_pages(session: &Session, path: &str) -> Result<LinkPages, ConnectorError> {
+    LinkPages::new(session, path, NextLink::Header, Items::List)
 }
 
 #[async_trait]
@@ -137,7 +113,7 @@ impl Connector for OktaConnector {
         // 1. Apps: only ids are held, for the grant calls.
         let mut app_of_client: HashMap<String, String> = HashMap::new();
         let mut oauth_apps: Vec<String> = Vec::new();
-        let mut pages = Pages::new(&session, &format!("api/v1/apps?limit={limit}"))?;
+        let mut pages = link_pages(&session, &format!("api/v1/apps?limit={limit}"))?;
         while let Some(items) = pages.next(&session).await? {
             for raw in items {
                 let parsed = parse::parse_app(&raw).map_err(|e| {
@@ -209,7 +185,7 @@ impl Connector for OktaConnector {
 
 /// Every item of one listing (one app's or one user's grants: a few pages at most).
 async fn listing(session: &Session, path: String) -> Result<Vec<Value>, ConnectorError> {
-    let mut pages = Pages::new(session, &path)?;
+    let mut pages = link_pages(session, &path)?;
     let mut all = Vec::new();
     while let Some(items) = pages.next(session).await? {
         all.extend(items);
@@ -233,7 +209,7 @@ impl OktaConnector {
         app_of_client: &HashMap<String, String>,
         sink: &mut ItemSink,
     ) -> Result<(), ConnectorError> {
-        let mut users = Pages::new(session, &format!("api/v1/users?limit={limit}"))?;
+        let mut users = link_pages(session, &format!("api/v1/users?limit={limit}"))?;
         while let Some(items) = users.next(session).await? {
             // A user without a usable id has no grants to ask for.
             let with_ids = items.into_iter().filter_map(|user| {
