@@ -78,6 +78,16 @@ impl Session {
         }
     }
 
+    /// A session for the tenant of `settings`: its own HTTP client with the tenant's limits.
+    pub fn for_tenant(
+        settings: &TenantSettings,
+        auth: Arc<dyn TokenSource>,
+        base: Url,
+    ) -> Result<Session, ConnectorError> {
+        let http = HttpClient::new(&settings.name, settings.provider, settings.http.clone())?;
+        Ok(Session::new(http, auth, base))
+    }
+
     /// `path` (with its query) under the API root, keeping the root's own path prefix.
     pub fn url(&self, path: &str) -> Result<Url, ConnectorError> {
         auth::oauth::join(&self.base, path)

@@ -159,7 +159,7 @@ pub fn evaluate_stored_tenant(
             found.extend(
                 findings
                     .into_iter()
-                    .map(|(f, sup)| new_finding(Some(stored.id), &f, sup)),
+                    .map(|(f, sup)| new_finding(Some(stored.id), f, sup)),
             );
         }
         rules += t.elapsed();
@@ -178,7 +178,7 @@ pub fn evaluate_stored_tenant(
     }
 
     let tenant_findings: Vec<NewFinding> = evaluate_tenant(&ctx)
-        .iter()
+        .into_iter()
         .map(|f| {
             let sup = suppression_for(judge.suppressions, &tenant.name, None, f.rule.id);
             new_finding(None, f, sup)
@@ -316,14 +316,15 @@ pub fn suppression_for(
         .map(|s| s.id)
 }
 
-fn new_finding(app_id: Option<i64>, f: &Finding, suppression_id: Option<i64>) -> NewFinding {
+/// The row for a finding; takes it by value so its evidence is canonicalized without a copy.
+fn new_finding(app_id: Option<i64>, f: Finding, suppression_id: Option<i64>) -> NewFinding {
     NewFinding {
         app_id,
         rule_id: f.rule.id.to_string(),
         severity: f.severity.as_str().to_string(),
         severity_rank: severity_rank(f.severity),
         title: f.rule.title.to_string(),
-        evidence: serde_json::to_string(&connectors::model::canonicalize_value(f.evidence.clone()))
+        evidence: serde_json::to_string(&connectors::model::canonicalize_value(f.evidence))
             .unwrap_or_default(),
         suppression_id,
     }

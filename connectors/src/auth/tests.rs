@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use url::Url;
@@ -14,14 +13,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use super::*;
 use crate::Provider;
 use crate::http::{HttpClient, HttpSettings};
-
-fn key_file(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+use crate::test_util::{test_key, verified_claims};
 
 fn http() -> HttpClient {
     HttpClient::new(
@@ -46,16 +38,6 @@ async fn form(server: &MockServer, n: usize) -> HashMap<String, String> {
     url::form_urlencoded::parse(&requests[n].body)
         .into_owned()
         .collect()
-}
-
-/// The claims of `jwt`, verified with the test key (audience checked by the caller).
-fn verified_claims(jwt: &str) -> (jsonwebtoken::Header, Value) {
-    let key = DecodingKey::from_rsa_pem(&key_file("test-rsa.pub.pem")).unwrap();
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap();
-    (data.header, data.claims)
 }
 
 async fn token_endpoint(server: &MockServer, body: Value) {
@@ -214,7 +196,7 @@ async fn private_key_jwt_signs_a_fresh_client_assertion_for_the_token_url() {
     let source = OAuthToken::new(Grant::ClientAssertion {
         token_url: token_url.clone(),
         client_id: "0oa-service".into(),
-        key: SigningKey::from_rsa_pem(&key_file("test-rsa.pem"))
+        key: SigningKey::from_rsa_pem(&test_key("test-rsa.pem"))
             .unwrap()
             .with_kid(Some("k1".into())),
         scope: Some("okta.apps.read okta.users.read".into()),
@@ -248,7 +230,7 @@ async fn a_certificate_credential_names_its_certificate_by_thumbprint() {
     let source = OAuthToken::new(Grant::ClientAssertion {
         token_url: url(&server, "/token"),
         client_id: "app-id".into(),
-        key: SigningKey::from_certificate_pem(&key_file("test-cert-and-key.pem")).unwrap(),
+        key: SigningKey::from_certificate_pem(&test_key("test-cert-and-key.pem")).unwrap(),
         scope: Some("https://graph.microsoft.com/.default".into()),
     });
     source.authorization(&http()).await.unwrap();
@@ -266,7 +248,7 @@ async fn google_domain_wide_delegation_uses_the_jwt_bearer_grant() {
         json!({"access_token": "ya29.x", "expires_in": 3599, "token_type": "Bearer"}),
     )
     .await;
-    let pem = String::from_utf8(key_file("test-rsa.pem")).unwrap();
+    let pem = String::from_utf8(test_key("test-rsa.pem")).unwrap();
     let token_uri = url(&server, "/token");
     let file = json!({
         "type": "service_account", "client_email": "audit@proj.iam.gserviceaccount.com",
@@ -325,7 +307,7 @@ async fn a_github_app_exchanges_its_jwt_for_an_installation_token() {
         api_base: url(&server, "/api/v3"),
         app_id: "12345".into(),
         installation_id: "42".into(),
-        key: SigningKey::from_rsa_pem(&key_file("test-rsa.pem")).unwrap(),
+        key: SigningKey::from_rsa_pem(&test_key("test-rsa.pem")).unwrap(),
     });
     let value = source.authorization(&http()).await.unwrap();
     assert_eq!(value.to_str().unwrap(), "token ghs_inst");

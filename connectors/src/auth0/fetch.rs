@@ -29,7 +29,6 @@ use crate::auth::{Grant, OAuthToken, Scheme, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::ConnectorError;
 use crate::fetch::{Offsets, Session, page_items, static_token, token_url};
-use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::redact::bound_str;
 use crate::settings::TenantSettings;
@@ -179,12 +178,8 @@ impl Connector for Auth0Connector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Auth0,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let per_page = self.settings.page_size(MAX_PAGE);
         let tenant = self.settings.name.as_str();
 

@@ -34,7 +34,6 @@ use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::ConnectorError;
 use crate::fetch::{Items, LinkPages, NextLink, Session, static_token, token_url};
-use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::settings::TenantSettings;
 
@@ -130,12 +129,8 @@ impl Connector for EntraConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Entra,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let top = self.settings.page_size(MAX_PAGE);
         let at = |what: &str| {
             let tenant = self.settings.name.clone();

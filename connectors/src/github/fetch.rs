@@ -33,7 +33,7 @@ use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Items, LinkPages, NextLink, Session, static_token};
-use crate::http::{HttpClient, Request, Response};
+use crate::http::{Request, Response};
 use crate::model::{InventoryItem, OAuthApp, Ownership};
 use crate::settings::TenantSettings;
 
@@ -132,12 +132,8 @@ impl Connector for GitHubConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Github,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let per_page = self.settings.page_size(MAX_PAGE);
         let mut seen = HashSet::new();
 

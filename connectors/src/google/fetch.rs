@@ -275,8 +275,8 @@ impl Connector for GoogleConnector {
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
         let tenant = self.settings.name.as_str();
-        let http = HttpClient::new(tenant, Provider::Google, self.settings.http.clone())?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let query = format!(
             "customer={}&maxResults={}&fields={}",
             encode(&self.customer),

@@ -35,7 +35,6 @@ use crate::auth::{Grant, OAuthToken, Scheme, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Offsets, Session, json_list, path_segment, static_token, token_url};
-use crate::http::HttpClient;
 use crate::model::{InventoryItem, PkcePolicy, PkceStatus};
 use crate::redact::bound_str;
 use crate::settings::TenantSettings;
@@ -152,12 +151,8 @@ impl Connector for KeycloakConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Keycloak,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let max = self.settings.page_size(MAX_PAGE);
         let admin = format!("admin/realms/{}", self.realm);
 

@@ -33,7 +33,6 @@ use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Items, LinkPages, NextLink, Session, path_segment, static_token, token_url};
-use crate::http::HttpClient;
 use crate::model::InventoryItem;
 use crate::settings::TenantSettings;
 
@@ -101,12 +100,8 @@ impl Connector for OktaConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Okta,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let limit = self.settings.page_size(MAX_PAGE);
         let at = format!("tenant {}, GET /api/v1/apps", self.settings.name);
 

@@ -31,7 +31,7 @@ use crate::auth::{Grant, OAuthToken, Scheme, SigningKey, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Session, page_items, static_token, token_url};
-use crate::http::{HttpClient, PageGuard, Request};
+use crate::http::{PageGuard, Request};
 use crate::model::InventoryItem;
 use crate::parse_util::time_at;
 use crate::settings::TenantSettings;
@@ -207,12 +207,8 @@ impl Connector for SalesforceConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Salesforce,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let batch = self.settings.page_size(MAX_BATCH).max(MIN_BATCH);
         let at = |object: &str| {
             let at = format!("tenant {}, SOQL {object}", self.settings.name);

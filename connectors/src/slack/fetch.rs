@@ -29,7 +29,7 @@ use crate::auth::{Scheme, TokenSource};
 use crate::connector::{CollectSummary, Connector, ItemSink};
 use crate::error::{ConnectorError, ErrorKind};
 use crate::fetch::{Session, page_items, static_token};
-use crate::http::{HttpClient, PageGuard};
+use crate::http::PageGuard;
 use crate::model::InventoryItem;
 use crate::parse_util::{in_item, short};
 use crate::settings::TenantSettings;
@@ -208,12 +208,8 @@ impl Connector for SlackConnector {
     }
 
     async fn collect(&self, sink: &mut ItemSink) -> Result<CollectSummary, ConnectorError> {
-        let http = HttpClient::new(
-            &self.settings.name,
-            Provider::Slack,
-            self.settings.http.clone(),
-        )?;
-        let mut session = Session::new(http, self.auth.clone(), self.base.clone());
+        let mut session =
+            Session::for_tenant(&self.settings, self.auth.clone(), self.base.clone())?;
         let query = format!(
             "limit={}{}",
             self.settings.page_size(MAX_PAGE),
