@@ -88,7 +88,9 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
         let (status, body) = get(&format!("{}/readyz", server.base));
         assert_eq!(status, 200, "[{backend:?}] {body}");
         assert_eq!(body["status"], "ready");
-        let (status, body) = get(&format!("{}/no/such/page", server.base));
+        let (status, _) = get(&format!("{}/no/such/page", server.base));
+        assert_eq!(status, 404, "[{backend:?}] an unrouted page");
+        let (status, body) = get(&format!("{}/api/no/such/thing", server.base));
         assert_eq!(status, 404);
         assert_eq!(
             body["error"]["code"], "not_found",

@@ -3,11 +3,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod ratelimit;
 pub mod routes;
+pub mod session;
 
 use actix_web::{App, HttpServer, web};
 use std::net::{SocketAddr, TcpListener};
@@ -52,6 +55,7 @@ pub fn start(
         App::new()
             .app_data(data.clone())
             .app_data(guard.clone())
+            .wrap(actix_web::middleware::from_fn(headers::security_headers))
             .configure(routes::configure)
     })
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)

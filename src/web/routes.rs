@@ -3,14 +3,16 @@
 use actix_web::{HttpRequest, web};
 
 use super::api::{apps, audit, events, findings, openapi, scans, suppressions, tenants, vendors};
+use super::dashboard;
 use super::error::ApiError;
-use super::{auth, error, health, metrics};
+use super::{auth, health, metrics};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
+        .configure(dashboard::assets::configure)
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_key))
@@ -45,7 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/audit-log", web::get().to(audit::list_audit))
                 .default_service(web::to(not_found_in_api)),
         )
-        .default_service(web::to(error::not_found));
+        .default_service(web::to(unrouted));
 }
 
 /// A malformed query, path or body, answered in the error envelope (the parser's message
@@ -55,6 +57,16 @@ fn bad_input(e: impl std::fmt::Display) -> actix_web::Error {
     // Parser messages are short; cap them in case a value ends up quoted.
     let message: String = message.chars().take(200).collect();
     ApiError::bad_request(message).into()
+}
+
+/// Any other path: the JSON envelope under `/api/`, an HTML page elsewhere.
+async fn unrouted(req: HttpRequest) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    if req.path().starts_with("/api/") {
+        ApiError::not_found("resource").error_response()
+    } else {
+        dashboard::PageError::not_found("page").error_response()
+    }
 }
 
 async fn not_found_in_api(_req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
