@@ -4,6 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use crate::store::from_db;
 use crate::store::queries::findings::FindingView;
@@ -34,30 +37,65 @@ pub struct FindingDoc {
     pub provider: String,
     /// The app; null for a tenant-wide finding.
     pub app: Option<FindingApp>,
-    /// What the rule saw (redacted of secrets).
+    /// What the rule saw (redacted of secrets): the stored JSON object, passed through.
     #[schema(value_type = Object)]
-    pub evidence: serde_json::Value,
-    pub remediation: String,
-    pub references: Vec<String>,
+    pub evidence: Box<RawValue>,
+    pub remediation: &'static str,
+    #[schema(value_type = Vec<String>)]
+    pub references: &'static [String],
     /// `open`, `resolved` or `suppressed`.
     pub status: String,
     /// The suppression that covers the finding, when suppressed.
     pub suppression_id: Option<i64>,
+    #[serde(serialize_with = "super::time::serialize")]
     pub first_seen: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::serialize")]
     pub last_seen: DateTime<Utc>,
+    #[serde(serialize_with = "super::time::serialize_opt")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// When the stored finding last changed.
+    #[serde(serialize_with = "super::time::serialize")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// A rule's remediation and references, built once per rule rather than per finding.
+struct RuleText {
+    remediation: &'static str,
+    references: Vec<String>,
+}
+
+static RULE_TEXT: LazyLock<HashMap<&'static str, RuleText>> = LazyLock::new(|| {
+    crate::rules::catalog()
+        .iter()
+        .map(|r| {
+            let text = RuleText {
+                remediation: r.fix,
+                references: r.references(),
+            };
+            (r.id, text)
+        })
+        .collect()
+});
+
+/// The stored evidence as a JSON object: passed through when it is one (the rules engine
+/// always writes one), wrapped as `{"value": …}` when it is other JSON, `{}` when unreadable.
+fn evidence_object(stored: &str) -> Box<RawValue> {
+    let empty = || RawValue::from_string("{}".to_owned()).unwrap_or_default();
+    if stored.trim_start().starts_with('{')
+        && let Ok(raw) = RawValue::from_string(stored.to_owned())
+    {
+        return raw;
+    }
+    match serde_json::from_str::<serde_json::Value>(stored) {
+        Ok(other) => serde_json::value::to_raw_value(&serde_json::json!({ "value": other }))
+            .unwrap_or_else(|_| empty()),
+        Err(_) => empty(),
+    }
 }
 
 impl FindingDoc {
     pub fn from_view(v: &FindingView) -> FindingDoc {
-        let rule = crate::rules::rule(&v.rule_id);
-        let evidence = match serde_json::from_str::<serde_json::Value>(&v.evidence) {
-            Ok(serde_json::Value::Object(m)) => serde_json::Value::Object(m),
-            Ok(other) => serde_json::json!({ "value": other }),
-            Err(_) => serde_json::json!({}),
-        };
+        let rule = RULE_TEXT.get(v.rule_id.as_str());
         FindingDoc {
             id: v.id,
             rule_id: v.rule_id.clone(),
@@ -74,9 +112,9 @@ impl FindingDoc {
                 }),
                 _ => None,
             },
-            evidence,
-            remediation: rule.map(|r| r.fix.to_string()).unwrap_or_default(),
-            references: rule.map(|r| r.references()).unwrap_or_default(),
+            evidence: evidence_object(&v.evidence),
+            remediation: rule.map(|r| r.remediation).unwrap_or_default(),
+            references: rule.map(|r| r.references.as_slice()).unwrap_or_default(),
             status: v.status.clone(),
             suppression_id: v.suppression_id,
             first_seen: from_db(v.first_seen),

@@ -4,3 +4,4 @@
 pub mod finding;
 pub mod ocsf;
 pub mod print;
+pub mod time;

@@ -159,9 +159,12 @@ mod tests {
                 name: "Widget \"</script>".into(),
                 publisher: None,
             }),
-            evidence: json!({"redirect_uris": ["http://localhost"]}),
-            remediation: "Require PKCE".into(),
-            references: vec!["RFC 9700 §2.1.1".into()],
+            evidence: serde_json::value::to_raw_value(
+                &json!({"redirect_uris": ["http://localhost"]}),
+            )
+            .unwrap(),
+            remediation: "Require PKCE",
+            references: Vec::leak(vec!["RFC 9700 §2.1.1".to_owned()]),
             status: status.into(),
             suppression_id: None,
             first_seen: t(1),

@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod conn;
+pub mod dbtime;
 pub mod events;
 pub mod findings;
 pub mod gauges;

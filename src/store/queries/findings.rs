@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::After;
+use crate::store::dbtime::{DbTime, DbTimeOpt};
 use crate::store::schema::{apps, findings, tenants};
 use crate::store::{Store, StoreError};
 use crate::with_conn;
@@ -35,14 +36,19 @@ pub struct FindingView {
     pub evidence: String,
     pub status: String,
     pub suppression_id: Option<i64>,
+    #[diesel(deserialize_as = DbTime)]
     pub first_seen: NaiveDateTime,
+    #[diesel(deserialize_as = DbTime)]
     pub last_seen: NaiveDateTime,
+    #[diesel(deserialize_as = DbTimeOpt)]
     pub resolved_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = DbTime)]
     pub updated_at: NaiveDateTime,
     pub change_seq: i64,
     pub tenant: String,
     pub provider: String,
     /// When the tenant was last judged: an open finding was seen then.
+    #[diesel(deserialize_as = DbTimeOpt)]
     pub tenant_evaluated_at: Option<NaiveDateTime>,
     pub app_id: Option<i64>,
     /// The app's client id, name and publisher name, for an app finding.
