@@ -84,7 +84,11 @@ fn form_page(
     error: Option<String>,
 ) -> Result<(LoginPage, String), PageError> {
     let login = login_state(req)?;
-    let csrf = token::random_token();
+    // One token per browser, not per page load: a second tab (or a favicon request sent
+    // through the login redirect) must not invalidate the form already on screen.
+    let csrf = cookie::read_cookie(req, cookie::LOGIN_CSRF_COOKIE)
+        .filter(|v| token::well_formed(v))
+        .unwrap_or_else(token::random_token);
     let secure = cookie::behind_tls(&state.config.server, req);
     let set = cookie::set_cookie(
         cookie::LOGIN_CSRF_COOKIE,
@@ -164,9 +168,10 @@ pub async fn login_with_key(
     login.charge(&state, &req)?;
     let secure = cookie::behind_tls(&state.config.server, &req);
     let pre = cookie::read_cookie(&req, cookie::LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if !token::same(&pre, &form.csrf_token)
-        || !cookie::origin_allowed(&state.config.server, &req, secure)
-    {
+    let token_ok = token::same(&pre, &form.csrf_token);
+    let origin_ok = cookie::origin_allowed(&state.config.server, &req, secure);
+    if !(token_ok && origin_ok) {
+        tracing::info!(token_ok, origin_ok, "sign-in form refused");
         let (page, set) = form_page(
             &state,
             &req,
