@@ -16,7 +16,11 @@ fn serve_with_key(backend: Backend) -> (Serve, String, TestDb, tempfile::TempDir
     let db = TestDb::new(backend);
     let (_, key) = db
         .store()
-        .create_api_key("browser-admin", Role::Admin, chrono::Utc::now())
+        .create_api_key(
+            "browser-admin",
+            Role::Admin,
+            oauth_audit::clock::Clock::now(&oauth_audit::clock::SystemClock),
+        )
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let config = format!("[database]\nurl = {:?}\n", db.url);

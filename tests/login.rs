@@ -270,7 +270,12 @@ async fn revoking_the_key_ends_its_dashboard_sessions() {
             .find(|k| k.name == "siem-admin")
             .unwrap()
             .id;
-        app.store.revoke_api_key(id, chrono::Utc::now()).unwrap();
+        app.store
+            .revoke_api_key(
+                id,
+                oauth_audit::clock::Clock::now(&oauth_audit::clock::SystemClock),
+            )
+            .unwrap();
         let after = http.get(app.url("/no-such-page")).send().await.unwrap();
         assert_eq!(
             after.status().as_u16(),

@@ -12,6 +12,7 @@
 //! Beside this module: `login.rs` (`/login`, API-key login, `/logout`), `oidc.rs` (single
 //! sign-on), `roles.rs` (who gets which role), `cookie.rs` and `token.rs`.
 
+pub mod callback;
 pub mod cookie;
 pub mod login;
 pub mod oidc;
