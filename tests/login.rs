@@ -318,3 +318,38 @@ async fn the_session_cookie_is_secure_behind_tls() {
         assert!(session.ends_with("; Secure"), "{backend:?}: {session}");
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_identity_provider_is_a_short_error_page_and_no_flow() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "s3cret-value").unwrap();
+    let port = support::server::free_port();
+    for backend in backends() {
+        let extra = format!(
+            "public_url = \"http://127.0.0.1:1\"\n\n[oidc]\nissuer_url = \"http://127.0.0.1:{port}\"\n\
+             client_id = \"c\"\nclient_secret_file = {:?}\n",
+            secret.path().display().to_string()
+        );
+        let app = start(backend, &extra).await;
+        let page = client(false).get(app.url("/login")).send().await.unwrap();
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("Sign in with single sign-on")
+        );
+        let resp = client(false)
+            .get(app.url("/login/oidc"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 502, "{backend:?}");
+        assert!(set_cookie(&resp, "oauth_audit_oidc_flow").is_none());
+        let body = resp.text().await.unwrap();
+        assert!(body.contains("could not complete the sign-in"), "{body}");
+        assert!(
+            !body.contains(&port.to_string()) && !body.contains("error sending"),
+            "{body}"
+        );
+    }
+}

@@ -195,3 +195,104 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, format!("[database]\nurl = \"x.db\"\n{toml}")).unwrap();
+        Config::load_with_env(
+            Some(&file),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    const OIDC: &str = "[oidc]\nissuer_url = \"https://idp.example\"\nclient_id = \"c\"\n\
+                        client_secret_env = \"S\"\nredirect_url = \"https://a.example/login/oidc/callback\"\n";
+
+    #[test]
+    fn a_complete_oidc_section_loads_with_defaults() {
+        let c = load(OIDC, &[("S", "secret")]).unwrap();
+        let o = c.oidc.unwrap();
+        assert_eq!(o.scopes, ["openid", "email", "profile"]);
+        assert_eq!(o.default_role, DefaultRole::None);
+        assert!(o.require_verified_email);
+        assert_eq!(c.login.session_idle_minutes, 60);
+        assert!(!c.login.reader_keys);
+    }
+
+    #[test]
+    fn oidc_mistakes_name_their_key() {
+        let key = |toml: &str, env: &[(&str, &str)]| load(toml, env).unwrap_err().key;
+        assert_eq!(
+            key(&format!("{OIDC}client_secret = \"inline\""), &[("S", "x")]),
+            "oidc.client_secret"
+        );
+        assert_eq!(
+            key(OIDC, &[]),
+            "oidc.client_secret_env",
+            "the variable is unset"
+        );
+        let http = OIDC.replace("https://idp.example", "http://idp.example");
+        assert_eq!(key(&http, &[("S", "x")]), "oidc.issuer_url");
+        let no_redirect = OIDC.replace(
+            "redirect_url = \"https://a.example/login/oidc/callback\"\n",
+            "",
+        );
+        assert_eq!(key(&no_redirect, &[("S", "x")]), "oidc.redirect_url");
+        let no_openid = format!("{OIDC}scopes = [\"email\"]");
+        assert_eq!(key(&no_openid, &[("S", "x")]), "oidc.scopes");
+        assert_eq!(
+            key("[server]\npublic_url = \"https://a.example/dash\"", &[]),
+            "server.public_url"
+        );
+    }
+
+    #[test]
+    fn loopback_http_issuers_and_a_derived_redirect_are_accepted() {
+        let local = OIDC
+            .replace("https://idp.example", "http://127.0.0.1:9000")
+            .replace(
+                "redirect_url = \"https://a.example/login/oidc/callback\"\n",
+                "",
+            );
+        let c = load(
+            &format!("[server]\npublic_url = \"https://a.example/\"\n{local}"),
+            &[("S", "x")],
+        )
+        .unwrap();
+        let o = c.oidc.as_ref().unwrap();
+        assert_eq!(
+            o.redirect_url(c.server.public_url.as_deref()).as_deref(),
+            Some("https://a.example/login/oidc/callback")
+        );
+        assert!(check_url("http://localhost:1/", true).is_ok());
+        assert!(check_url("http://10.0.0.1/", true).is_err());
+        assert!(check_url("ftp://127.0.0.1/", true).is_err());
+    }
+
+    #[test]
+    fn login_settings_take_environment_overrides() {
+        let c = load(
+            "",
+            &[
+                ("OAUTH_AUDIT_LOGIN__SESSION_IDLE_MINUTES", "15"),
+                ("OAUTH_AUDIT_LOGIN__READER_KEYS", "true"),
+                ("OAUTH_AUDIT_SERVER__TRUST_FORWARDED_HEADERS", "true"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.login.session_idle_minutes, 15);
+        assert!(c.login.reader_keys && c.server.trust_forwarded_headers);
+        assert_eq!(
+            load("[login]\nsession_idle_minutes = 0", &[])
+                .unwrap_err()
+                .key,
+            "login.session_idle_minutes"
+        );
+    }
+}
