@@ -88,8 +88,30 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
         let (status, body) = get(&format!("{}/readyz", server.base));
         assert_eq!(status, 200, "[{backend:?}] {body}");
         assert_eq!(body["status"], "ready");
-        let (status, _) = get(&format!("{}/no/such/page", server.base));
-        assert_eq!(status, 404, "[{backend:?}] an unrouted page");
+        // Signed out, an unknown dashboard path is sent to the login page like any other
+        // (which pages exist is not shown before sign-in).
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let location = rt.block_on(async {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let resp = http
+                .get(format!("{}/no/such/page", server.base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                resp.status().as_u16(),
+                303,
+                "[{backend:?}] an unrouted page"
+            );
+            resp.headers()["location"].to_str().unwrap().to_owned()
+        });
+        assert_eq!(location, "/login?next=%2Fno%2Fsuch%2Fpage");
         let (status, body) = get(&format!("{}/api/no/such/thing", server.base));
         assert_eq!(status, 404);
         assert_eq!(

@@ -29,22 +29,16 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// Attach the flow cookie's deletion to an error page.
-fn with_cleared_flow(e: PageError, secure: bool) -> Result<HttpResponse, PageError> {
-    use actix_web::ResponseError;
-    let mut res = e.error_response();
-    let clear = cookie::set_cookie(
+/// The `Set-Cookie` value deleting the flow cookie (sent with every callback answer).
+fn clear_flow(secure: bool) -> String {
+    cookie::set_cookie(
         cookie::FLOW_COOKIE,
         "",
         cookie::FLOW_PATH,
         "Lax",
         Some(0),
         secure,
-    );
-    if let Ok(v) = header::HeaderValue::from_str(&clear) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(res)
+    )
 }
 
 /// `GET /login/oidc/callback`: finish the flow and open a session.
@@ -53,20 +47,19 @@ pub async fn callback(
     req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, PageError> {
+    use actix_web::ResponseError;
     let secure = cookie::behind_tls(&state.config.server, &req);
     match finish(&state, &req, query.into_inner()).await {
         Ok((set_session, page)) => {
-            let clear = cookie::set_cookie(
-                cookie::FLOW_COOKIE,
-                "",
-                cookie::FLOW_PATH,
-                "Lax",
-                Some(0),
-                secure,
-            );
-            page_response(StatusCode::OK, &page, &[set_session, clear])
+            page_response(StatusCode::OK, &page, &[set_session, clear_flow(secure)])
         }
-        Err(e) => with_cleared_flow(e, secure),
+        Err(e) => {
+            let mut res = e.error_response();
+            if let Ok(v) = header::HeaderValue::from_str(&clear_flow(secure)) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Ok(res)
+        }
     }
 }
 
@@ -152,7 +145,7 @@ async fn finish(
     let principal = format!("oidc:{}#{}", claims.issuer().as_str(), identity.subject);
     let display_name = identity.display_name();
     tracing::info!(%principal, role = role.as_str(), "dashboard sign-in with single sign-on");
-    let set = super::open_session(
+    let opened = super::open_session(
         state,
         req,
         NewSession {
@@ -165,19 +158,19 @@ async fn finish(
     .await?;
     let page = LoginPage {
         next: row.next_path.clone(),
-        csrf_token: String::new(),
+        csrf_token: opened.csrf_token.clone(),
         api_key_login: false,
         sso_name: None,
         error: None,
         viewer: Some(super::Viewer {
             name: display_name,
             role,
-            csrf_token: String::new(),
+            csrf_token: opened.csrf_token,
             demo: false,
         }),
         refresh: true,
     };
-    Ok((set, page))
+    Ok((opened.set_cookie, page))
 }
 
 /// The ID-token signature algorithms accepted: those the provider advertises, less `none`

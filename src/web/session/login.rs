@@ -208,7 +208,7 @@ pub async fn login_with_key(
         let (page, set) = form_page(&state, &req, next, Some(message))?;
         return page_response(StatusCode::UNAUTHORIZED, &page, &[set]);
     };
-    let set_session = super::open_session(
+    let opened = super::open_session(
         &state,
         &req,
         NewSession {
@@ -250,7 +250,7 @@ pub async fn login_with_key(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, next))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .append_header((header::SET_COOKIE, set_session))
+        .append_header((header::SET_COOKIE, opened.set_cookie))
         .append_header((header::SET_COOKIE, clear))
         .finish())
 }

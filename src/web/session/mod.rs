@@ -163,18 +163,31 @@ pub(crate) struct NewSession {
     pub api_key_id: Option<i64>,
 }
 
-/// Open a session and return the `Set-Cookie` value carrying its id.
+/// A session just opened.
+pub(crate) struct Opened {
+    /// The `Set-Cookie` value carrying the session id.
+    pub set_cookie: String,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+}
+
+/// Open a session (always under a new id: a session id planted before sign-in is never
+/// promoted). A session the browser already had is ended.
 pub(crate) async fn open_session(
     state: &AppState,
     req: &HttpRequest,
     who: NewSession,
-) -> Result<String, PageError> {
+) -> Result<Opened, PageError> {
     let id = token::random_token();
     let hash = hash_key(&id);
+    let previous = cookie::read_cookie(req, cookie::SESSION_COOKIE).map(|old| hash_key(&old));
     let now = state.clock.now();
     let (idle_cutoff, expires_at) = lifetimes(&state.config, now);
     let store = state.store.clone();
     web::block(move || {
+        if let Some(old) = previous {
+            store.delete_web_session(&old)?;
+        }
         store.create_web_session(
             &NewWebSession {
                 token_hash: &hash,
@@ -191,7 +204,10 @@ pub(crate) async fn open_session(
     .await
     .map_err(PageError::internal)??;
     let secure = cookie::behind_tls(&state.config.server, req);
-    Ok(cookie::session_cookie(&id, secure))
+    Ok(Opened {
+        set_cookie: cookie::session_cookie(&id, secure),
+        csrf_token: token::csrf_token(&id),
+    })
 }
 
 /// The live session named by the request's cookie, as a viewer; `Ok(None)` without one.

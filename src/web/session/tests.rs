@@ -68,7 +68,8 @@ async fn a_session_ends_when_idle_for_too_long_but_not_while_used() {
     let (state, clock) = state(dir.path());
     let set = open_session(&state, &TestRequest::default().to_http_request(), who(None))
         .await
-        .unwrap();
+        .unwrap()
+        .set_cookie;
     let (req, id) = with_cookie(&set);
     let v = current(&state, &req)
         .await
@@ -95,7 +96,8 @@ async fn a_session_ends_at_its_absolute_expiry_however_active() {
     let (state, clock) = state(dir.path());
     let set = open_session(&state, &TestRequest::default().to_http_request(), who(None))
         .await
-        .unwrap();
+        .unwrap()
+        .set_cookie;
     let (req, _) = with_cookie(&set);
     for _ in 0..5 {
         clock.advance(Duration::minutes(23));
@@ -119,7 +121,8 @@ async fn revoking_the_key_ends_its_sessions_and_unknown_cookies_are_no_session()
         who(Some(key.id)),
     )
     .await
-    .unwrap();
+    .unwrap()
+    .set_cookie;
     let (req, _) = with_cookie(&set);
     assert!(current(&state, &req).await.unwrap().is_some());
     state
@@ -133,4 +136,20 @@ async fn revoking_the_key_ends_its_sessions_and_unknown_cookies_are_no_session()
     assert!(current(&state, &req).await.unwrap().is_none());
     let (req, _) = with_cookie(&format!("{}=not-a-token", cookie::SESSION_COOKIE));
     assert!(current(&state, &req).await.unwrap().is_none());
+}
+
+#[actix_web::test]
+async fn signing_in_again_ends_the_session_the_browser_had() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, _) = state(dir.path());
+    let first = open_session(&state, &TestRequest::default().to_http_request(), who(None))
+        .await
+        .unwrap();
+    let (old, _) = with_cookie(&first.set_cookie);
+    let second = open_session(&state, &old, who(None)).await.unwrap();
+    assert_ne!(first.set_cookie, second.set_cookie);
+    assert!(current(&state, &old).await.unwrap().is_none());
+    let (new, id) = with_cookie(&second.set_cookie);
+    assert!(current(&state, &new).await.unwrap().is_some());
+    assert_eq!(second.csrf_token, token::csrf_token(&id));
 }
