@@ -157,6 +157,11 @@ impl Browser {
         self.find(css).await.text().await.unwrap()
     }
 
+    /// The current page's HTML as the browser holds it now (after any script ran).
+    pub async fn source(&self) -> String {
+        self.client.source().await.unwrap()
+    }
+
     /// Type `value` into the input matching the CSS selector.
     pub async fn fill(&self, css: &str, value: &str) {
         self.find(css).await.send_keys(value).await.unwrap();
