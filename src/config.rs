@@ -61,6 +61,10 @@ pub struct Config {
     /// and left out of risk scores until the suppression expires.
     pub suppressions: Vec<SuppressionConfig>,
     pub tenants: Vec<TenantConfig>,
+    /// Dashboard sessions and API-key login (`[login]`, see `config/login.rs`).
+    pub login: LoginConfig,
+    /// Single sign-on (`[oidc]`); without it only API-key login is offered.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// One `[[suppressions]]` entry.
@@ -125,6 +129,13 @@ pub struct ServerConfig {
     pub api_rate_limit: u32,
     /// Requests a key may make in a burst above the average.
     pub api_rate_burst: u32,
+    /// The origin users reach the dashboard at, such as `https://audit.example.com`. With
+    /// `https` the session cookie is marked `Secure`; the OIDC redirect URL derives from it.
+    pub public_url: Option<String>,
+    /// Believe `X-Forwarded-Proto` and `X-Forwarded-For` (only behind a proxy that sets
+    /// them): `https` there marks cookies `Secure`, and login attempts are limited per the
+    /// forwarded client address.
+    pub trust_forwarded_headers: bool,
 }
 
 impl Default for ServerConfig {
@@ -135,6 +146,8 @@ impl Default for ServerConfig {
             // at 50/s with a burst of 200 that takes 16 s, while a runaway script is capped.
             api_rate_limit: 50,
             api_rate_burst: 200,
+            public_url: None,
+            trust_forwarded_headers: false,
         }
     }
 }
@@ -277,9 +290,18 @@ const INLINE_SECRETS: [&str; 5] = [
     "private_key",
 ];
 /// Config keys whose values are not strings, for parsing environment overrides.
-const BOOL_KEYS: [&str; 1] = ["schedule.run_on_start"];
-const INT_KEYS: [&str; 8] = [
+const BOOL_KEYS: [&str; 5] = [
+    "schedule.run_on_start",
+    "server.trust_forwarded_headers",
+    "login.api_key_login",
+    "login.reader_keys",
+    "oidc.require_verified_email",
+];
+const INT_KEYS: [&str; 11] = [
     "database.pool_size",
+    "login.session_idle_minutes",
+    "login.session_max_hours",
+    "login.attempts_per_minute",
     "collector.concurrency",
     "collector.tenant_timeout_secs",
     "collector.tenant_concurrency",
@@ -288,7 +310,14 @@ const INT_KEYS: [&str; 8] = [
     "collector.max_response_mb",
     "collector.shutdown_grace_secs",
 ];
-const SECTIONS: [&str; 4] = ["database", "server", "schedule", "collector"];
+const SECTIONS: [&str; 6] = [
+    "database",
+    "server",
+    "schedule",
+    "collector",
+    "login",
+    "oidc",
+];
 const ENV_PREFIX: &str = "OAUTH_AUDIT_";
 
 impl TenantConfig {
@@ -357,8 +386,10 @@ impl Config {
     }
 
     fn resolve_relative_paths(&mut self, dir: &Path) {
+        let oidc_secret = self.oidc.as_mut().map(|o| &mut o.client_secret_file);
         for p in [&mut self.rules.watchlist, &mut self.rules.digest_key_file]
             .into_iter()
+            .chain(oidc_secret)
             .flatten()
         {
             if p.is_relative() {
@@ -452,6 +483,8 @@ impl Config {
             ));
         }
         self.validate_rules()?;
+        let lookup = |var: &str| env.get(var).cloned().or_else(|| std::env::var(var).ok());
+        self.validate_login(&lookup)?;
         let mut names = std::collections::HashSet::new();
         for (i, t) in self.tenants.iter().enumerate() {
             let key = |k: &str| format!("tenants[{i}].{k}");
@@ -550,6 +583,16 @@ impl Config {
 }
 
 fn reject_inline_secrets(doc: &toml::Table) -> Result<(), ConfigError> {
+    if doc
+        .get("oidc")
+        .and_then(|o| o.get("client_secret"))
+        .is_some()
+    {
+        return Err(ConfigError::at(
+            "oidc.client_secret",
+            "secrets are not accepted inline; use `client_secret_env` or `client_secret_file`",
+        ));
+    }
     let tenants = doc
         .get("tenants")
         .and_then(toml::Value::as_array)
@@ -673,7 +716,9 @@ fn display_path(path: &serde_path_to_error::Path) -> String {
 }
 
 mod connection;
+pub mod login;
 #[cfg(test)]
 mod tests;
 
 pub use connection::EnvLookup;
+pub use login::{DefaultRole, LoginConfig, OidcConfig};

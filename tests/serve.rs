@@ -88,8 +88,13 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
         let (status, body) = get(&format!("{}/readyz", server.base));
         assert_eq!(status, 200, "[{backend:?}] {body}");
         assert_eq!(body["status"], "ready");
-        let (status, _) = get(&format!("{}/no/such/page", server.base));
-        assert_eq!(status, 404, "[{backend:?}] an unrouted page");
+        // Signed out, an unknown dashboard path is sent to the login page like any other
+        // (which pages exist is not shown before sign-in).
+        assert_eq!(
+            no_redirect(&format!("{}/no/such/page", server.base)),
+            (303, "/login?next=%2Fno%2Fsuch%2Fpage".to_owned()),
+            "[{backend:?}] an unrouted page"
+        );
         let (status, body) = get(&format!("{}/api/no/such/thing", server.base));
         assert_eq!(status, 404);
         assert_eq!(
@@ -109,6 +114,12 @@ fn demo_mode_collects_every_provider_from_the_simulator_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &["--demo"]);
     assert_eq!(get(&format!("{}/readyz", server.base)).0, 200);
+    // The demo needs no sign-in: /login goes straight on, and pages are not redirected.
+    assert_eq!(
+        no_redirect(&format!("{}/login?next=/apps", server.base)),
+        (303, "/apps".to_owned())
+    );
+    assert_eq!(no_redirect(&format!("{}/no/such/page", server.base)).0, 404);
     let store = oauth_audit::store::Store::connect(
         &dir.path()
             .join("oauth-audit-demo/oauth-audit.db")
@@ -265,4 +276,25 @@ fn the_schedule_fires_without_overlap_and_start_up_catches_up_only_when_due() {
             "[{backend:?}] no scan at start when the last success is recent"
         );
     }
+}
+
+/// The status and `Location` of a GET, redirects not followed.
+fn no_redirect(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let resp = http.get(url).send().await.unwrap();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (resp.status().as_u16(), location)
+    })
 }

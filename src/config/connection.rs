@@ -93,7 +93,7 @@ impl TenantConfig {
 }
 
 /// A secret from the environment variable `var` or the file `file`, trimmed.
-fn resolve(
+pub(super) fn resolve(
     key: &str,
     var: Option<&str>,
     file: Option<&Path>,

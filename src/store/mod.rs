@@ -17,6 +17,7 @@ pub mod migrate;
 pub mod queries;
 pub mod scans;
 pub mod schema;
+pub mod sessions;
 pub mod tenants;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

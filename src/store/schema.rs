@@ -236,6 +236,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        principal -> Text,
+        display_name -> Text,
+        role -> Text,
+        api_key_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_flows (id) {
+        id -> BigInt,
+        flow_hash -> Text,
+        state -> Text,
+        next_path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(scan_tenants -> scans (scan_id));
 diesel::joinable!(scan_tenants -> tenants (tenant_id));
 diesel::joinable!(apps -> tenants (tenant_id));

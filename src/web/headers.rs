@@ -7,8 +7,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 
-/// The policy for every page. `form-action 'self'` keeps forms posting to us; the OIDC
-/// redirect is a 302 from our own handler, which `form-action` does not restrict.
+/// The policy for every page. `form-action 'self'` keeps forms posting to us (Chrome applies
+/// it to the redirects that follow a form submission too, which is why single sign-on starts
+/// from a link to `/login/oidc`, not from a form).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
 frame-ancestors 'none'; base-uri 'none'";

@@ -50,11 +50,14 @@ pub fn start(
         state.config.server.api_rate_limit,
         state.config.server.api_rate_burst,
     ));
+    let login =
+        web::Data::new(session::LoginState::new(&state.config).map_err(std::io::Error::other)?);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(guard.clone())
+            .app_data(login.clone())
             .wrap(actix_web::middleware::from_fn(headers::security_headers))
             .configure(routes::configure)
     })

@@ -1,9 +1,11 @@
-//! Per-key rate limiting for the API: a token bucket per key id, refilled at
-//! `server.api_rate_limit` requests per second up to `server.api_rate_burst`. A key over its
-//! budget gets 429 with `Retry-After`; other keys are unaffected. Buckets live in memory, per
+//! Rate limiting by token bucket: per key id for the API, refilled at
+//! `server.api_rate_limit` requests per second up to `server.api_rate_burst` (a key over its
+//! budget gets 429 with `Retry-After`; other keys are unaffected), and per client address for
+//! dashboard sign-in attempts (`login.attempts_per_minute`). Buckets live in memory, per
 //! process (replicas each enforce the limit).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -17,16 +19,16 @@ struct Bucket {
     last: Instant,
 }
 
-/// The limiter shared by every worker.
-pub struct RateLimiter {
+/// The limiter shared by every worker, with one bucket per key `K`.
+pub struct RateLimiter<K = i64> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<i64, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_sec` 0 disables the limit.
-    pub fn new(per_sec: u32, burst: u32) -> RateLimiter {
+    pub fn new(per_sec: u32, burst: u32) -> RateLimiter<K> {
         RateLimiter {
             per_sec: f64::from(per_sec),
             burst: f64::from(burst.max(1)),
@@ -34,9 +36,18 @@ impl RateLimiter {
         }
     }
 
+    /// `per_min` requests a minute with bursts of up to `burst`; 0 disables the limit.
+    pub fn per_minute(per_min: u32, burst: u32) -> RateLimiter<K> {
+        RateLimiter {
+            per_sec: f64::from(per_min) / 60.0,
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Take one request from `key`'s budget at `now`: `Ok` if allowed, else the whole seconds
     /// to wait.
-    pub fn check(&self, key: i64, now: Instant) -> Result<(), u64> {
+    pub fn check(&self, key: K, now: Instant) -> Result<(), u64> {
         if self.per_sec <= 0.0 {
             return Ok(());
         }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, web};
 use super::api::{apps, audit, events, findings, openapi, scans, suppressions, tenants, vendors};
 use super::dashboard;
 use super::error::ApiError;
+use super::session::{login, oidc};
 use super::{auth, health, metrics};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -13,6 +14,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .configure(dashboard::assets::configure)
+        .route("/login", web::get().to(login::login_page))
+        .route("/login", web::post().to(login::login_with_key))
+        .route("/logout", web::post().to(login::logout))
+        .route("/login/oidc", web::get().to(oidc::start))
+        .route("/login/oidc/callback", web::get().to(oidc::callback))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_key))
@@ -59,13 +65,16 @@ fn bad_input(e: impl std::fmt::Display) -> actix_web::Error {
     ApiError::bad_request(message).into()
 }
 
-/// Any other path: the JSON envelope under `/api/`, an HTML page elsewhere.
+/// Any other path: the JSON envelope under `/api/`, an HTML page elsewhere, after sign-in
+/// (so a signed-out browser learns nothing about which pages exist, and is sent to `/login`).
 async fn unrouted(req: HttpRequest) -> actix_web::HttpResponse {
-    use actix_web::ResponseError;
+    use actix_web::{FromRequest, ResponseError};
     if req.path().starts_with("/api/") {
-        ApiError::not_found("resource").error_response()
-    } else {
-        dashboard::PageError::not_found("page").error_response()
+        return ApiError::not_found("resource").error_response();
+    }
+    match super::session::Viewer::extract(&req).await {
+        Ok(_) => dashboard::PageError::not_found("page").error_response(),
+        Err(e) => e.error_response(),
     }
 }
 

@@ -4,6 +4,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod api;
+pub mod browser;
+pub mod oidc;
+pub mod server;
 
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};

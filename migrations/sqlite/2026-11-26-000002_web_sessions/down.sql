@@ -1,0 +1,2 @@
+DROP TABLE login_flows;
+DROP TABLE web_sessions;
