@@ -184,6 +184,14 @@ pub struct CollectorConfig {
     /// On SIGTERM/SIGINT, how long `serve` lets a running scan finish before marking it
     /// interrupted (its unfinished tenants keep their stored inventory).
     pub shutdown_grace_secs: u64,
+    /// A replica holds a tenant's job for this long without renewing it; a replica that dies
+    /// mid-tenant loses the job after this and another replica runs the tenant again.
+    pub lease_secs: u64,
+    /// How often a replica renews the lease of the jobs it runs (less than `lease_secs`).
+    pub heartbeat_secs: u64,
+    /// How often a `serve` replica on PostgreSQL looks for jobs of scans other replicas
+    /// started, and for jobs whose lease ran out.
+    pub poll_secs: u64,
 }
 
 impl Default for CollectorConfig {
@@ -196,6 +204,9 @@ impl Default for CollectorConfig {
             request_timeout_secs: 60,
             max_response_mb: 50,
             shutdown_grace_secs: 30,
+            lease_secs: 60,
+            heartbeat_secs: 15,
+            poll_secs: 5,
         }
     }
 }
@@ -278,7 +289,7 @@ const INLINE_SECRETS: [&str; 5] = [
 ];
 /// Config keys whose values are not strings, for parsing environment overrides.
 const BOOL_KEYS: [&str; 1] = ["schedule.run_on_start"];
-const INT_KEYS: [&str; 8] = [
+const INT_KEYS: [&str; 11] = [
     "database.pool_size",
     "collector.concurrency",
     "collector.tenant_timeout_secs",
@@ -287,6 +298,9 @@ const INT_KEYS: [&str; 8] = [
     "collector.request_timeout_secs",
     "collector.max_response_mb",
     "collector.shutdown_grace_secs",
+    "collector.lease_secs",
+    "collector.heartbeat_secs",
+    "collector.poll_secs",
 ];
 const SECTIONS: [&str; 4] = ["database", "server", "schedule", "collector"];
 const ENV_PREFIX: &str = "OAUTH_AUDIT_";
@@ -449,6 +463,17 @@ impl Config {
             return Err(ConfigError::at(
                 "collector.concurrency",
                 "must be between 1 and 64",
+            ));
+        }
+        let c = &self.collector;
+        if c.lease_secs == 0 || c.poll_secs == 0 {
+            let key = if c.lease_secs == 0 { "lease_secs" } else { "poll_secs" };
+            return Err(ConfigError::at(format!("collector.{key}"), "must be at least 1"));
+        }
+        if c.heartbeat_secs == 0 || c.heartbeat_secs >= c.lease_secs {
+            return Err(ConfigError::at(
+                "collector.heartbeat_secs",
+                "must be at least 1 and less than collector.lease_secs",
             ));
         }
         self.validate_rules()?;
