@@ -378,7 +378,11 @@ fn serve(
     // On PostgreSQL this replica also takes jobs of scans other replicas started.
     let postgres = store.backend() == crate::store::Backend::Postgres;
     let replica = Arc::new(store.register_replica(postgres).map_err(runtime_error)?);
-    tracing::info!(replica = replica.key(), pid = std::process::id(), "registered replica");
+    tracing::info!(
+        replica = replica.key(),
+        pid = std::process::id(),
+        "registered replica"
+    );
     interrupt_orphaned(&store, &clock, &replica)?;
     let schedule = config
         .schedule
@@ -510,10 +514,16 @@ async fn start_and_work(
     fire_time: Option<chrono::DateTime<chrono::Utc>>,
 ) {
     use crate::store::jobs::NewScan;
-    let started = match worker.start(trigger, &worker.config.tenants, fire_time).await {
+    let started = match worker
+        .start(trigger, &worker.config.tenants, fire_time)
+        .await
+    {
         Ok(NewScan::Started(id)) => worker.work_scan(id).await.map(|_| ()),
         Ok(NewScan::AlreadyFired) => {
-            tracing::info!(trigger = trigger.as_str(), "another replica started this scan");
+            tracing::info!(
+                trigger = trigger.as_str(),
+                "another replica started this scan"
+            );
             Ok(())
         }
         Ok(NewScan::Busy(id)) => {

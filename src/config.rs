@@ -55,6 +55,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub schedule: ScheduleConfig,
     pub collector: CollectorConfig,
+    /// How long history is kept (`[retention]`).
+    pub retention: RetentionConfig,
     /// Rule switches, severities, thresholds and score weights (`[rules]`).
     pub rules: crate::rules::Settings,
     /// Accepted risks (`[[suppressions]]`): matching findings are kept, marked suppressed,
@@ -194,6 +196,19 @@ pub struct CollectorConfig {
     pub poll_secs: u64,
 }
 
+/// `[retention]`: history older than `days` is pruned after each scan (0: kept forever).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    pub days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { days: 365 }
+    }
+}
+
 impl Default for CollectorConfig {
     fn default() -> Self {
         CollectorConfig {
@@ -289,7 +304,7 @@ const INLINE_SECRETS: [&str; 5] = [
 ];
 /// Config keys whose values are not strings, for parsing environment overrides.
 const BOOL_KEYS: [&str; 1] = ["schedule.run_on_start"];
-const INT_KEYS: [&str; 11] = [
+const INT_KEYS: [&str; 12] = [
     "database.pool_size",
     "collector.concurrency",
     "collector.tenant_timeout_secs",
@@ -301,8 +316,9 @@ const INT_KEYS: [&str; 11] = [
     "collector.lease_secs",
     "collector.heartbeat_secs",
     "collector.poll_secs",
+    "retention.days",
 ];
-const SECTIONS: [&str; 4] = ["database", "server", "schedule", "collector"];
+const SECTIONS: [&str; 5] = ["database", "server", "schedule", "collector", "retention"];
 const ENV_PREFIX: &str = "OAUTH_AUDIT_";
 
 impl TenantConfig {
@@ -467,8 +483,15 @@ impl Config {
         }
         let c = &self.collector;
         if c.lease_secs == 0 || c.poll_secs == 0 {
-            let key = if c.lease_secs == 0 { "lease_secs" } else { "poll_secs" };
-            return Err(ConfigError::at(format!("collector.{key}"), "must be at least 1"));
+            let key = if c.lease_secs == 0 {
+                "lease_secs"
+            } else {
+                "poll_secs"
+            };
+            return Err(ConfigError::at(
+                format!("collector.{key}"),
+                "must be at least 1",
+            ));
         }
         if c.heartbeat_secs == 0 || c.heartbeat_secs >= c.lease_secs {
             return Err(ConfigError::at(

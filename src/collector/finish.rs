@@ -1,6 +1,6 @@
 //! Finishing a scan: once every job is done, one replica (elected in the store) judges the
 //! scan's stored tenants, so cross-tenant rules see the whole run, and records how the scan
-//! ended.
+//! ended; then it prunes old history ([`super::retention`]).
 
 use super::evaluate;
 use super::work::{Worker, blocking};
@@ -13,7 +13,10 @@ pub(crate) type Judged = Vec<(String, Result<evaluate::EvaluationReport, String>
 
 /// Finish scan `scan_id` if every job is done and no live replica is finishing it already.
 /// Returns the verdicts when this replica finished it.
-pub(crate) async fn try_finish(worker: &Worker, scan_id: i64) -> Result<Option<Judged>, StoreError> {
+pub(crate) async fn try_finish(
+    worker: &Worker,
+    scan_id: i64,
+) -> Result<Option<Judged>, StoreError> {
     let (s, me) = (worker.store.clone(), worker.replica.clone());
     let elected = blocking(move || {
         let live = s.liveness(&me)?;
@@ -31,12 +34,21 @@ pub(crate) async fn try_finish(worker: &Worker, scan_id: i64) -> Result<Option<J
         .filter(|j| j.outcome.as_deref() == Some(succeeded))
         .map(|j| j.tenant.clone())
         .collect();
-    let (s, cfg, now) = (worker.store.clone(), worker.config.clone(), worker.clock.now());
+    let (s, cfg, now) = (
+        worker.store.clone(),
+        worker.config.clone(),
+        worker.clock.now(),
+    );
     let judged: Judged = blocking(move || Ok(judge_tenants(&s, &cfg, scan_id, &stored, now)))
         .await?
         .into_iter()
         // Stored documents are provider data, and a parse error may quote them.
-        .map(|(name, r)| (name, r.map_err(|e| super::tenant::error_text(&e.to_string()))))
+        .map(|(name, r)| {
+            (
+                name,
+                r.map_err(|e| super::tenant::error_text(&e.to_string())),
+            )
+        })
         .collect();
     let mut failed = jobs
         .iter()
@@ -57,6 +69,13 @@ pub(crate) async fn try_finish(worker: &Worker, scan_id: i64) -> Result<Option<J
     let (s, now) = (worker.store.clone(), worker.clock.now());
     blocking(move || s.finish_scan(scan_id, status, failed, now)).await?;
     tracing::info!(scan_id, status = status.as_str(), failed, "scan finished");
+    let days = worker.config.retention.days;
+    if days > 0 {
+        let (s, clock) = (worker.store.clone(), worker.clock.clone());
+        tokio::spawn(async move {
+            super::retention::prune(&s, clock.as_ref(), days).await;
+        });
+    }
     Ok(Some(judged))
 }
 
@@ -129,4 +148,3 @@ fn config_suppressions(
         })
         .collect()
 }
-

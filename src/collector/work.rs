@@ -78,10 +78,8 @@ impl Worker {
         let names: Vec<String> = tenants.iter().map(|t| t.name.clone()).collect();
         let (s, me, now) = (self.store.clone(), self.replica.key(), self.clock.now());
         let total = names.len();
-        let created = blocking(move || {
-            s.create_scan(trigger.as_str(), &names, fire_time, me, now)
-        })
-        .await?;
+        let created =
+            blocking(move || s.create_scan(trigger.as_str(), &names, fire_time, me, now)).await?;
         if let NewScan::Started(scan_id) = created {
             tracing::info!(
                 scan_id,
@@ -263,7 +261,11 @@ impl Worker {
     ) -> Result<ScanReport, ScanError> {
         let s = self.store.clone();
         let (scan, jobs, runs) = blocking(move || {
-            Ok((s.scan(scan_id)?, s.scan_jobs(scan_id)?, s.tenant_runs_by_name(scan_id)?))
+            Ok((
+                s.scan(scan_id)?,
+                s.scan_jobs(scan_id)?,
+                s.tenant_runs_by_name(scan_id)?,
+            ))
         })
         .await?;
         let status = scan
