@@ -526,6 +526,11 @@ async fn start_and_work(
             );
             Ok(())
         }
+        // Replicas starting together all try the start-up scan; one starts it.
+        Ok(NewScan::Busy(id)) if trigger == Trigger::Startup => {
+            tracing::info!(scan_id = id, "start-up scan not needed: a scan is running");
+            Ok(())
+        }
         Ok(NewScan::Busy(id)) => {
             tracing::warn!(
                 scan_id = id,
