@@ -419,7 +419,7 @@ fn serve(
             let worker = worker.clone();
             move |trigger: Trigger, fire_time: Option<chrono::DateTime<chrono::Utc>>| {
                 let worker = worker.clone();
-                async move { start_and_work(&worker, trigger, fire_time).await }
+                async move { collector::replica::start_and_work(&worker, trigger, fire_time).await }
             }
         };
         let catch_up = !config.tenants.is_empty()
@@ -441,7 +441,10 @@ fn serve(
         }
         let gate_for_shutdown = gate.clone();
         if postgres {
-            tokio::spawn(join_running_scans(worker.clone(), gate.clone()));
+            tokio::spawn(collector::replica::join_running_scans(
+                worker.clone(),
+                gate.clone(),
+            ));
         }
         tokio::spawn(scheduler::run(schedule, clock.clone(), gate, status, move |at| {
             scan(Trigger::Schedule, Some(at))
@@ -502,66 +505,6 @@ async fn finish_or_interrupt_scan(
             }
             Err(e) => tracing::error!(error = %e, "could not mark the running scan interrupted"),
         }
-    }
-}
-
-/// Start a scan (for schedule fire time `fire_time`, if any) and work on it until it ends.
-/// Another replica having started the scan for this fire time, or a scan still running, is
-/// not an error: the running scan's jobs are taken by [`join_running_scans`].
-async fn start_and_work(
-    worker: &collector::Worker,
-    trigger: Trigger,
-    fire_time: Option<chrono::DateTime<chrono::Utc>>,
-) {
-    use crate::store::jobs::NewScan;
-    let started = match worker
-        .start(trigger, &worker.config.tenants, fire_time)
-        .await
-    {
-        Ok(NewScan::Started(id)) => worker.work_scan(id).await.map(|_| ()),
-        Ok(NewScan::AlreadyFired) => {
-            tracing::info!(
-                trigger = trigger.as_str(),
-                "another replica started this scan"
-            );
-            Ok(())
-        }
-        // Replicas starting together all try the start-up scan; one starts it.
-        Ok(NewScan::Busy(id)) if trigger == Trigger::Startup => {
-            tracing::info!(scan_id = id, "start-up scan not needed: a scan is running");
-            Ok(())
-        }
-        Ok(NewScan::Busy(id)) => {
-            tracing::warn!(
-                scan_id = id,
-                trigger = trigger.as_str(),
-                "scan not started: another scan is still running"
-            );
-            Ok(())
-        }
-        Err(e) => Err(e),
-    };
-    if let Err(e) = started {
-        tracing::error!(error = %e, trigger = trigger.as_str(), "scan failed");
-    }
-}
-
-/// PostgreSQL: every `collector.poll_secs`, while no scan runs in this process, take jobs of
-/// scans other replicas started (and jobs whose lease ran out).
-async fn join_running_scans(
-    worker: collector::Worker,
-    gate: Arc<crate::collector::scheduler::ScanGate>,
-) {
-    let poll = Duration::from_secs(worker.config.collector.poll_secs);
-    loop {
-        tokio::time::sleep(poll).await;
-        let Some(pass) = gate.try_enter() else {
-            continue;
-        };
-        if let Err(e) = worker.work_any().await {
-            tracing::error!(error = %e, "could not work on a running scan");
-        }
-        drop(pass);
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod diff;
 pub mod evaluate;
 mod finish;
+pub mod replica;
 pub mod retention;
 pub mod scheduler;
 pub mod spool;
