@@ -1,7 +1,8 @@
-//! Scans: `run_scan` is the one entry point for the CLI, the API and the scheduler. A scan
-//! is recorded with one job per tenant ([`work`]); the replicas working the database claim
-//! the jobs, collect with bounded concurrency, and whoever finishes the last job judges the
-//! scan's tenants and finishes the scan record ([`finish`]).
+//! Scans: every scan (CLI `scan` through [`run_scan`], the API through [`record_scan`], the
+//! schedule and the start-up scan through [`replica`]) is recorded with one job per tenant and
+//! worked by [`Worker`]: the replicas working the database claim the jobs, collect with
+//! bounded concurrency, and whoever finishes the last job judges the scan's tenants and
+//! finishes the scan record (`finish`).
 //!
 //! A tenant's inventory is replaced only when its collection completed; a failed tenant keeps
 //! its last good inventory, is marked stale, and does not stop the others.

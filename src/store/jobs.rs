@@ -1,7 +1,7 @@
 //! A scan's tenants as job rows: recording a scan with its jobs (at most one running scan, one
 //! scan per schedule fire time), claiming a job under a lease (`FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL), renewing and finishing it, and electing the replica that finishes the scan.
-//! Finding work and recovering from dead replicas: [`recovery`].
+//! Finding work and recovering from dead replicas: `recovery`.
 //!
 //! Owners are replica keys (`store::replica`). Nothing here sleeps or reads the clock: callers
 //! pass `now`.
