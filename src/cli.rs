@@ -243,7 +243,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let selected = collector::select_tenants(&config, &tenants).map_err(config_error)?;
             let store = open_store(&config)?;
             crate::digest_key::install(&config.digest_key_path()).map_err(runtime_error)?;
-            // Unlike `serve`, a one-off scan leaves other processes' running scans alone.
+            // Unlike `serve`, a one-off scan leaves other processes' running scans alone, and
+            // refuses to start while one runs.
             let report = runtime()?
                 .block_on(collector::run_scan(
                     &store,
@@ -254,7 +255,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 ))
                 .map_err(|e| match e {
                     ScanError::UnknownTenant(_) => config_error(e),
-                    ScanError::Store(_) => runtime_error(e),
+                    ScanError::Busy(_) | ScanError::Store(_) => runtime_error(e),
                 })?;
             print_scan(&report);
             Ok(if report.status == ScanStatus::Succeeded {
@@ -342,14 +343,22 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-fn interrupt_unfinished(store: &Store, clock: &Arc<dyn Clock>) -> Result<(), Failure> {
-    let n = store
-        .interrupt_unfinished_scans(clock.now())
+/// At start: mark scans left running by processes that are gone as interrupted (on SQLite,
+/// every running scan: one process works a SQLite database; on PostgreSQL, those that no other
+/// live replica works on).
+fn interrupt_orphaned(
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+    me: &crate::store::replica::Replica,
+) -> Result<(), Failure> {
+    let live = store.liveness(me).map_err(runtime_error)?.without(me.key());
+    let scans = store
+        .interrupt_orphaned_scans(&live, None, clock.now())
         .map_err(runtime_error)?;
-    if n > 0 {
+    if !scans.is_empty() {
         tracing::warn!(
-            scans = n,
-            "marked scans left running by a previous process as interrupted"
+            ?scans,
+            "marked scans left running by processes that are gone as interrupted"
         );
     }
     Ok(())
@@ -366,14 +375,22 @@ fn serve(
     use crate::collector::scheduler::{self, ScanGate, SchedulerStatus};
     let demo = simulator.is_some();
     let store = open_store(&config)?;
-    interrupt_unfinished(&store, &clock)?;
+    // On PostgreSQL this replica also takes jobs of scans other replicas started.
+    let postgres = store.backend() == crate::store::Backend::Postgres;
+    let replica = Arc::new(store.register_replica(postgres).map_err(runtime_error)?);
+    tracing::info!(
+        replica = replica.key(),
+        pid = std::process::id(),
+        "registered replica"
+    );
+    interrupt_orphaned(&store, &clock, &replica)?;
     let schedule = config
         .schedule
         .parsed()
         .map_err(|e| runtime_error(anyhow::anyhow!("schedule: {e}")))?;
     let last_success = store.last_successful_scan_at().map_err(runtime_error)?;
     rt.block_on(async move {
-        let gate = Arc::new(ScanGate::default());
+        let gate = Arc::new(ScanGate::for_replica(replica.clone()));
         let status = Arc::new(SchedulerStatus::default());
         let state = crate::web::AppState {
             store: store.clone(),
@@ -394,19 +411,15 @@ fn serve(
                 store.backend().as_str()
             );
         }
+        let worker = collector::Worker::new(&store, &config, clock.clone(), Some(replica.clone()))
+            .await
+            .map_err(runtime_error)?;
         let config = Arc::new(config);
         let scan = {
-            let (store, config, clock) = (store.clone(), config.clone(), clock.clone());
-            move |trigger: Trigger| {
-                let (store, config, clock) = (store.clone(), config.clone(), clock.clone());
-                async move {
-                    let tenants = config.tenants.clone();
-                    if let Err(e) =
-                        collector::run_scan(&store, &config, clock, trigger, tenants).await
-                    {
-                        tracing::error!(error = %e, trigger = trigger.as_str(), "scan failed");
-                    }
-                }
+            let worker = worker.clone();
+            move |trigger: Trigger, fire_time: Option<chrono::DateTime<chrono::Utc>>| {
+                let worker = worker.clone();
+                async move { collector::replica::start_and_work(&worker, trigger, fire_time).await }
             }
         };
         let catch_up = !config.tenants.is_empty()
@@ -421,18 +434,24 @@ fn serve(
             if let Some(pass) = gate.try_enter() {
                 let scan = scan.clone();
                 tokio::spawn(async move {
-                    scan(Trigger::Startup).await;
+                    scan(Trigger::Startup, None).await;
                     drop(pass);
                 });
             }
         }
         let gate_for_shutdown = gate.clone();
-        tokio::spawn(scheduler::run(schedule, clock.clone(), gate, status, move || {
-            scan(Trigger::Schedule)
+        if postgres {
+            tokio::spawn(collector::replica::join_running_scans(
+                worker.clone(),
+                gate.clone(),
+            ));
+        }
+        tokio::spawn(scheduler::run(schedule, clock.clone(), gate, status, move |at| {
+            scan(Trigger::Schedule, Some(at))
         }));
         let grace = Duration::from_secs(config.collector.shutdown_grace_secs);
         server.await.map_err(runtime_error)?;
-        finish_or_interrupt_scan(&store, &clock, &gate_for_shutdown, grace).await;
+        finish_or_interrupt_scan(&store, &clock, &gate_for_shutdown, &replica, grace).await;
         if let Some(sim) = simulator {
             sim.shutdown().await;
         }
@@ -448,6 +467,7 @@ async fn finish_or_interrupt_scan(
     store: &Store,
     clock: &Arc<dyn Clock>,
     gate: &Arc<crate::collector::scheduler::ScanGate>,
+    replica: &Arc<crate::store::replica::Replica>,
     grace: Duration,
 ) {
     let deadline = std::time::Instant::now() + grace;
@@ -463,10 +483,21 @@ async fn finish_or_interrupt_scan(
         closed = gate.try_enter();
     }
     if closed.is_none() {
-        let (store, now) = (store.clone(), clock.now());
-        match tokio::task::spawn_blocking(move || store.interrupt_unfinished_scans(now)).await {
-            Ok(Ok(n)) => tracing::warn!(
-                scans = n,
+        // Hand this replica's jobs back; a scan no other live replica works on is interrupted
+        // (its unfinished tenants keep their stored inventory).
+        let (store, now, me) = (store.clone(), clock.now(), replica.clone());
+        let done = tokio::task::spawn_blocking(move || {
+            store.release_jobs(me.key())?;
+            let live = store.liveness(&me)?.without(me.key());
+            store.interrupt_orphaned_scans(&live, Some(me.key()), now)
+        })
+        .await;
+        match done {
+            Ok(Ok(scans)) if scans.is_empty() => tracing::warn!(
+                "the running scan did not finish in time: its jobs are left to the other replicas"
+            ),
+            Ok(Ok(scans)) => tracing::warn!(
+                ?scans,
                 "the running scan did not finish in time: marked interrupted"
             ),
             Ok(Err(e)) => {

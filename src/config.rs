@@ -55,6 +55,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub schedule: ScheduleConfig,
     pub collector: CollectorConfig,
+    /// How long history is kept (`[retention]`).
+    pub retention: RetentionConfig,
     /// Rule switches, severities, thresholds and score weights (`[rules]`).
     pub rules: crate::rules::Settings,
     /// Accepted risks (`[[suppressions]]`): matching findings are kept, marked suppressed,
@@ -197,6 +199,27 @@ pub struct CollectorConfig {
     /// On SIGTERM/SIGINT, how long `serve` lets a running scan finish before marking it
     /// interrupted (its unfinished tenants keep their stored inventory).
     pub shutdown_grace_secs: u64,
+    /// A replica holds a tenant's job for this long without renewing it; a replica that dies
+    /// mid-tenant loses the job after this and another replica runs the tenant again.
+    pub lease_secs: u64,
+    /// How often a replica renews the lease of the jobs it runs (less than `lease_secs`).
+    pub heartbeat_secs: u64,
+    /// How often a `serve` replica on PostgreSQL looks for jobs of scans other replicas
+    /// started, and for jobs whose lease ran out.
+    pub poll_secs: u64,
+}
+
+/// `[retention]`: history older than `days` is pruned after each scan (0: kept forever).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    pub days: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { days: 365 }
+    }
 }
 
 impl Default for CollectorConfig {
@@ -209,6 +232,9 @@ impl Default for CollectorConfig {
             request_timeout_secs: 60,
             max_response_mb: 50,
             shutdown_grace_secs: 30,
+            lease_secs: 60,
+            heartbeat_secs: 15,
+            poll_secs: 5,
         }
     }
 }
@@ -297,7 +323,7 @@ const BOOL_KEYS: [&str; 5] = [
     "login.reader_keys",
     "oidc.require_verified_email",
 ];
-const INT_KEYS: [&str; 11] = [
+const INT_KEYS: [&str; 15] = [
     "database.pool_size",
     "login.session_idle_minutes",
     "login.session_max_hours",
@@ -309,12 +335,17 @@ const INT_KEYS: [&str; 11] = [
     "collector.request_timeout_secs",
     "collector.max_response_mb",
     "collector.shutdown_grace_secs",
+    "collector.lease_secs",
+    "collector.heartbeat_secs",
+    "collector.poll_secs",
+    "retention.days",
 ];
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "database",
     "server",
     "schedule",
     "collector",
+    "retention",
     "login",
     "oidc",
 ];
@@ -480,6 +511,24 @@ impl Config {
             return Err(ConfigError::at(
                 "collector.concurrency",
                 "must be between 1 and 64",
+            ));
+        }
+        let c = &self.collector;
+        if c.lease_secs == 0 || c.poll_secs == 0 {
+            let key = if c.lease_secs == 0 {
+                "lease_secs"
+            } else {
+                "poll_secs"
+            };
+            return Err(ConfigError::at(
+                format!("collector.{key}"),
+                "must be at least 1",
+            ));
+        }
+        if c.heartbeat_secs == 0 || c.heartbeat_secs >= c.lease_secs {
+            return Err(ConfigError::at(
+                "collector.heartbeat_secs",
+                "must be at least 1 and less than collector.lease_secs",
             ));
         }
         self.validate_rules()?;

@@ -1,24 +1,32 @@
-//! Scans: `run_scan` is the one entry point for the CLI, the API and the scheduler. It
-//! collects every selected tenant with bounded concurrency and records the scan.
+//! Scans: every scan (CLI `scan` through [`run_scan`], the API through [`record_scan`], the
+//! schedule and the start-up scan through [`replica`]) is recorded with one job per tenant and
+//! worked by [`Worker`]: the replicas working the database claim the jobs, collect with
+//! bounded concurrency, and whoever finishes the last job judges the scan's tenants and
+//! finishes the scan record (`finish`).
 //!
 //! A tenant's inventory is replaced only when its collection completed; a failed tenant keeps
 //! its last good inventory, is marked stale, and does not stop the others.
 
 pub mod diff;
 pub mod evaluate;
+mod finish;
+pub mod replica;
+pub mod retention;
 pub mod scheduler;
 pub mod spool;
 pub mod tenant;
+pub mod work;
 
 use std::sync::Arc;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::config::{Config, TenantConfig};
+use crate::store::jobs::NewScan;
+use crate::store::replica::Replica;
 use crate::store::scans::ScanStatus;
 use crate::store::{Store, StoreError};
 pub use tenant::TenantReport;
+pub use work::Worker;
 
 /// What started a scan (stored with it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +60,9 @@ pub struct ScanReport {
 pub enum ScanError {
     #[error("no tenant named `{0}` in the configuration")]
     UnknownTenant(String),
+    /// Scans never run at once in one database.
+    #[error("scan {0} is already running")]
+    Busy(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -73,77 +84,8 @@ pub fn select_tenants(config: &Config, only: &[String]) -> Result<Vec<TenantConf
         .collect()
 }
 
-/// Evaluate the rules over each named tenant (blocking).
-fn judge_tenants(
-    store: &Store,
-    config: &Config,
-    scan_id: i64,
-    names: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<(String, Result<evaluate::EvaluationReport, StoreError>)> {
-    let prepared = (|| {
-        let wanted = config_suppressions(config, now);
-        store.sync_config_suppressions(&wanted, now)?;
-        let suppressions = store.active_suppressions(now)?;
-        let watchlist = match &config.rules.watchlist {
-            Some(p) => crate::rules::watchlist::Watchlist::load(p).map_err(StoreError::Corrupt)?,
-            None => crate::rules::watchlist::Watchlist::builtin(),
-        };
-        Ok::<_, StoreError>((suppressions, watchlist))
-    })();
-    let (suppressions, watchlist) = match prepared {
-        Ok(p) => p,
-        Err(e) => {
-            let msg = e.to_string();
-            return names
-                .iter()
-                .map(|n| (n.clone(), Err(StoreError::Corrupt(msg.clone()))))
-                .collect();
-        }
-    };
-    let resolver = crate::rules::SystemResolver;
-    let judge = evaluate::Judge {
-        settings: &config.rules,
-        watchlist: &watchlist,
-        suppressions: &suppressions,
-        resolver: Some(&resolver),
-    };
-    names
-        .iter()
-        .map(|name| {
-            let result = store.tenant_by_name(name).and_then(|t| match t {
-                Some(t) => evaluate::evaluate_stored_tenant(store, &judge, &t, scan_id, now),
-                None => Err(StoreError::NotFound(format!("tenant {name}"))),
-            });
-            (name.clone(), result)
-        })
-        .collect()
-}
-
-/// The config's suppressions as rows to store.
-fn config_suppressions(
-    config: &Config,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<crate::store::findings::NewSuppression> {
-    config
-        .suppressions
-        .iter()
-        .map(|s| crate::store::findings::NewSuppression {
-            rule_id: s.rule.clone(),
-            tenant: s.tenant.clone(),
-            app: s.app.clone(),
-            publisher: s.publisher.clone(),
-            reason: s.reason.clone(),
-            owner: s.owner.clone(),
-            // Validated at load; an unparsable expiry cannot reach here.
-            expires_at: s.expires_at().ok().flatten().map(crate::store::to_db),
-            source: "config".into(),
-            created_at: crate::store::to_db(now),
-        })
-        .collect()
-}
-
-/// Run one scan of `tenants` now and record it.
+/// Run one scan of `tenants` now and record it, as a replica of its own for the scan's
+/// length (other `serve` replicas on PostgreSQL may take some of its tenants).
 pub async fn run_scan(
     store: &Store,
     config: &Config,
@@ -151,113 +93,35 @@ pub async fn run_scan(
     trigger: Trigger,
     tenants: Vec<TenantConfig>,
 ) -> Result<ScanReport, ScanError> {
-    let scan_id = record_scan(store, clock.as_ref(), trigger, tenants.len()).await?;
-    run_recorded_scan(store, config, clock, scan_id, tenants).await
+    let worker = Worker::new(store, config, clock, None).await?;
+    let scan_id = record_scan(&worker, trigger, &tenants).await?;
+    worker.work_scan(scan_id).await
 }
 
-/// Record a new running scan of `tenants` tenants and return its id, for a caller that must
-/// answer with the id before the scan runs (the API); then call [`run_recorded_scan`].
+/// Record a new running scan of `tenants` (one job each) and return its id, for a caller that
+/// must answer with the id before the scan runs (the API); then call [`Worker::work_scan`].
+/// Refused while another scan runs.
 pub async fn record_scan(
-    store: &Store,
-    clock: &dyn Clock,
+    worker: &Worker,
     trigger: Trigger,
-    tenants: usize,
+    tenants: &[TenantConfig],
 ) -> Result<i64, ScanError> {
-    let total = tenants as i32;
-    let (s, now) = (store.clone(), clock.now());
-    let scan_id = tokio::task::spawn_blocking(move || s.start_scan(trigger.as_str(), total, now))
-        .await
-        .map_err(|e| StoreError::Spool(e.to_string()))??;
-    tracing::info!(
-        scan_id,
-        tenants = total,
-        trigger = trigger.as_str(),
-        "scan started"
-    );
-    Ok(scan_id)
+    match worker.start(trigger, tenants, None).await? {
+        NewScan::Started(id) => Ok(id),
+        NewScan::Busy(id) => Err(ScanError::Busy(id)),
+        // Only a scheduled scan has a fire time.
+        NewScan::AlreadyFired => Err(ScanError::Store(StoreError::Conflict(
+            "a scan for this fire time exists".into(),
+        ))),
+    }
 }
 
-/// Run the scan recorded as `scan_id` (by [`record_scan`]) over `tenants`.
-pub async fn run_recorded_scan(
-    store: &Store,
-    config: &Config,
-    clock: Arc<dyn Clock>,
-    scan_id: i64,
-    tenants: Vec<TenantConfig>,
-) -> Result<ScanReport, ScanError> {
-    let total = tenants.len() as i32;
-
-    let limit = Arc::new(Semaphore::new(config.collector.concurrency.max(1)));
-    let mut jobs = JoinSet::new();
-    for (index, tenant) in tenants.into_iter().enumerate() {
-        let (store, clock, limit) = (store.clone(), clock.clone(), limit.clone());
-        let collector = config.collector.clone();
-        jobs.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            (
-                index,
-                tenant::run_tenant(store, clock, scan_id, tenant, collector).await,
-            )
-        });
-    }
-    let mut reports = Vec::new();
-    while let Some(done) = jobs.join_next().await {
-        match done {
-            Ok(r) => reports.push(r),
-            Err(e) => tracing::error!(error = %e, "a tenant task panicked"),
-        }
-    }
-    reports.sort_by_key(|(i, _)| *i);
-    let mut reports: Vec<TenantReport> = reports.into_iter().map(|(_, r)| r).collect();
-
-    // Judge every tenant whose collection was stored, now that all of the run's tenants are
-    // in: cross-tenant rules then see this run's inventory.
-    let (s, cfg, now) = (store.clone(), config.clone(), clock.now());
-    let stored: Vec<String> = reports
-        .iter()
-        .filter(|r| r.status == ScanStatus::Succeeded)
-        .map(|r| r.name.clone())
-        .collect();
-    let judged =
-        tokio::task::spawn_blocking(move || judge_tenants(&s, &cfg, scan_id, &stored, now))
-            .await
-            .map_err(|e| StoreError::Spool(e.to_string()))?;
-    for (name, result) in judged {
-        let Some(r) = reports.iter_mut().find(|r| r.name == name) else {
-            continue;
-        };
-        match result {
-            Ok(evaluation) => r.evaluation = Some(evaluation),
-            Err(e) => {
-                // Stored documents are provider data, and a parse error may quote them.
-                let e = tenant::error_text(&e.to_string());
-                tracing::error!(tenant = %name, error = %e, "evaluation failed; findings are from the previous evaluation");
-                r.status = ScanStatus::Partial;
-                r.error = Some(format!(
-                    "inventory stored, but the rules could not be evaluated: {e}"
-                ));
-            }
-        }
-    }
-
-    let failed = reports
-        .iter()
-        .filter(|r| r.status != ScanStatus::Succeeded)
-        .count() as i32;
-    let status = match failed {
-        0 if reports.len() as i32 == total => ScanStatus::Succeeded,
-        f if f >= total || reports.is_empty() && total > 0 => ScanStatus::Failed,
-        _ => ScanStatus::Partial,
-    };
-    let failed = failed + (total - reports.len() as i32);
-    let (s, now) = (store.clone(), clock.now());
-    tokio::task::spawn_blocking(move || s.finish_scan(scan_id, status, failed, now))
+/// Register this process as a replica of `store`'s database (see `store::replica`).
+/// `worker`: it also takes jobs of scans other processes started.
+pub async fn register_replica(store: &Store, worker: bool) -> Result<Arc<Replica>, ScanError> {
+    let s = store.clone();
+    let replica = tokio::task::spawn_blocking(move || s.register_replica(worker))
         .await
         .map_err(|e| StoreError::Spool(e.to_string()))??;
-    tracing::info!(scan_id, status = status.as_str(), failed, "scan finished");
-    Ok(ScanReport {
-        scan_id,
-        status,
-        tenants: reports,
-    })
+    Ok(Arc::new(replica))
 }

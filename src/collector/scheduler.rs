@@ -81,10 +81,12 @@ pub fn catch_up_due(
     }
 }
 
-/// Lets one scan run at a time in this process.
+/// Lets one scan run at a time in this process, and carries the process's replica
+/// registration (`serve` sets it) for scans started through the gate.
 #[derive(Debug, Default)]
 pub struct ScanGate {
     busy: AtomicBool,
+    replica: Option<Arc<crate::store::replica::Replica>>,
 }
 
 /// Held while a scan runs; dropping it opens the gate.
@@ -100,6 +102,19 @@ impl Drop for GatePass {
 }
 
 impl ScanGate {
+    /// A gate for the process registered as `replica`.
+    pub fn for_replica(replica: Arc<crate::store::replica::Replica>) -> ScanGate {
+        ScanGate {
+            busy: AtomicBool::new(false),
+            replica: Some(replica),
+        }
+    }
+
+    /// The process's replica registration, when it has one.
+    pub fn replica(&self) -> Option<Arc<crate::store::replica::Replica>> {
+        self.replica.clone()
+    }
+
     /// A pass when no scan runs, else `None`.
     pub fn try_enter(self: &Arc<Self>) -> Option<GatePass> {
         self.busy
@@ -132,7 +147,7 @@ impl SchedulerStatus {
 }
 
 /// Run the schedule until the schedule ends: at each fire time, enter the gate and await
-/// `fire()`, or skip (with a warning) when a scan is already running.
+/// `fire(fire_time)`, or skip (with a warning) when a scan is already running here.
 pub async fn run<F, Fut>(
     schedule: Schedule,
     clock: Arc<dyn Clock>,
@@ -140,7 +155,7 @@ pub async fn run<F, Fut>(
     status: Arc<SchedulerStatus>,
     fire: F,
 ) where
-    F: Fn() -> Fut,
+    F: Fn(DateTime<Utc>) -> Fut,
     Fut: Future<Output = ()>,
 {
     let mut after = clock.now();
@@ -157,7 +172,7 @@ pub async fn run<F, Fut>(
         }
         match gate.try_enter() {
             Some(pass) => {
-                fire().await;
+                fire(next).await;
                 drop(pass);
             }
             None => tracing::warn!(

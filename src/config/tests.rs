@@ -87,6 +87,8 @@ fn environment_overrides_sections_and_tenants_by_name() {
             ("CONTOSO_SECRET", "s"),
             ("OAUTH_AUDIT_DATABASE__URL", "/var/lib/oauth-audit.db"),
             ("OAUTH_AUDIT_COLLECTOR__CONCURRENCY", "8"),
+            ("OAUTH_AUDIT_COLLECTOR__LEASE_SECS", "20"),
+            ("OAUTH_AUDIT_RETENTION__DAYS", "30"),
             ("OAUTH_AUDIT_SCHEDULE__RUN_ON_START", "false"),
             (
                 "OAUTH_AUDIT_TENANTS__CONTOSO__BASE_URL",
@@ -99,6 +101,7 @@ fn environment_overrides_sections_and_tenants_by_name() {
     .unwrap();
     assert_eq!(c.database.url, "/var/lib/oauth-audit.db");
     assert_eq!(c.collector.concurrency, 8);
+    assert_eq!((c.collector.lease_secs, c.retention.days), (20, 30));
     assert!(!c.schedule.run_on_start);
     assert_eq!(
         c.tenants[0].base_url.as_deref(),
@@ -148,6 +151,12 @@ fn validation_errors_name_the_key() {
             "tenants[1].name",
             "duplicate",
         ),
+        (
+            "[collector]\nlease_secs = 10\nheartbeat_secs = 10\n",
+            "collector.heartbeat_secs",
+            "less than collector.lease_secs",
+        ),
+        ("[retention]\nkeep = 3\n", "retention.keep", "unknown field"),
         (
             "[[tenants]]\nname = \"a b\"\nprovider = \"okta\"\n",
             "tenants[0].name",

@@ -20,6 +20,19 @@ pub enum ScanStatus {
 }
 
 impl ScanStatus {
+    /// The status a stored string names.
+    pub fn parse(s: &str) -> Option<ScanStatus> {
+        [
+            ScanStatus::Running,
+            ScanStatus::Succeeded,
+            ScanStatus::Partial,
+            ScanStatus::Failed,
+            ScanStatus::Interrupted,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ScanStatus::Running => "running",
@@ -127,23 +140,8 @@ impl Store {
         Ok(at.flatten().map(|t| t.and_utc()))
     }
 
-    /// Scans still `running` belong to a process that died: mark them and their tenant runs
-    /// `interrupted`. Call at start, before any new scan. Returns how many scans it marked.
-    pub fn interrupt_unfinished_scans(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let running = ScanStatus::Running.as_str();
-        let interrupted = ScanStatus::Interrupted.as_str();
-        let n = with_conn!(&mut conn, c => c.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::update(scan_tenants::table.filter(scan_tenants::status.eq(running)))
-                .set((scan_tenants::status.eq(interrupted), scan_tenants::finished_at.eq(Some(to_db(now)))))
-                .execute(c)?;
-            diesel::update(scans::table.filter(scans::status.eq(running)))
-                .set((scans::status.eq(interrupted), scans::finished_at.eq(Some(to_db(now)))))
-                .execute(c)
-        }))?;
-        Ok(n)
-    }
-
+    /// Record that a tenant's run in a scan starts. A run started before by a replica that
+    /// died (its job re-claimed) is started over: one row per tenant and scan.
     pub fn start_tenant_run(
         &self,
         scan_id: i64,
@@ -151,6 +149,22 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let mut conn = self.conn()?;
+        let earlier = scan_tenants::table
+            .filter(scan_tenants::scan_id.eq(scan_id))
+            .filter(scan_tenants::tenant_id.eq(tenant_id));
+        let restarted: Option<i64> = with_conn!(&mut conn, c => diesel::update(earlier)
+            .set((
+                scan_tenants::status.eq(ScanStatus::Running.as_str()),
+                scan_tenants::started_at.eq(to_db(now)),
+                scan_tenants::finished_at.eq(None::<NaiveDateTime>),
+                scan_tenants::error.eq(None::<String>),
+            ))
+            .returning(scan_tenants::id)
+            .get_result(c)
+            .optional())?;
+        if let Some(id) = restarted {
+            return Ok(id);
+        }
         let id = with_conn!(&mut conn, c => diesel::insert_into(scan_tenants::table)
             .values((
                 scan_tenants::scan_id.eq(scan_id),
@@ -210,6 +224,22 @@ impl Store {
             .filter(scan_tenants::scan_id.eq(scan_id))
             .order(scan_tenants::id.asc())
             .select(TenantRunRow::as_select())
+            .load(c))?;
+        Ok(rows)
+    }
+
+    /// A scan's tenant runs with their tenants' names.
+    pub fn tenant_runs_by_name(
+        &self,
+        scan_id: i64,
+    ) -> Result<Vec<(String, TenantRunRow)>, StoreError> {
+        use super::schema::tenants;
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => scan_tenants::table
+            .inner_join(tenants::table)
+            .filter(scan_tenants::scan_id.eq(scan_id))
+            .order(scan_tenants::id.asc())
+            .select((tenants::name, TenantRunRow::as_select()))
             .load(c))?;
         Ok(rows)
     }

@@ -29,6 +29,25 @@ diesel::table! {
         tenants_total -> Integer,
         tenants_failed -> Integer,
         error -> Nullable<Text>,
+        fire_time -> Nullable<Timestamp>,
+        owner -> Nullable<Integer>,
+        finisher -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    scan_jobs (id) {
+        id -> BigInt,
+        scan_id -> BigInt,
+        tenant -> Text,
+        position -> Integer,
+        status -> Text,
+        owner -> Nullable<Integer>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> Integer,
+        outcome -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -261,6 +280,7 @@ diesel::table! {
 }
 
 diesel::joinable!(scan_tenants -> scans (scan_id));
+diesel::joinable!(scan_jobs -> scans (scan_id));
 diesel::joinable!(scan_tenants -> tenants (tenant_id));
 diesel::joinable!(apps -> tenants (tenant_id));
 diesel::joinable!(app_versions -> apps (app_id));
@@ -273,6 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     scans,
     scan_tenants,
+    scan_jobs,
     apps,
     app_versions,
     credentials,

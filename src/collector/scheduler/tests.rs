@@ -116,7 +116,7 @@ async fn scans_run(
         let (clock, runs, status) = (clock.clone(), runs.clone(), status.clone());
         tokio::spawn(async move {
             let fire_clock = clock.clone();
-            run(schedule, clock, gate, status, move || {
+            run(schedule, clock, gate, status, move |_| {
                 let (clock, runs) = (fire_clock.clone(), runs.clone());
                 async move {
                     let began = clock.now();

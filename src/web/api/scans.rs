@@ -184,29 +184,28 @@ pub async fn create_scan(key: Admin, state: web::Data<AppState>) -> Result<HttpR
     let Some(pass) = state.scan_gate.try_enter() else {
         return Err(busy());
     };
-    // Another process's scan (a CLI `scan`) shows in the database.
-    if let Some(id) = with_store(&state, |s| s.running_scan()).await? {
-        let mut e = busy();
-        e.message = format!("scan {id} is already running");
-        return Err(e);
-    }
-    let tenants = state.config.tenants.clone();
-    let scan_id = collector::record_scan(
+    // The process's replica (serve); an app built without one registers its own.
+    let worker = collector::Worker::new(
         &state.store,
-        state.clock.as_ref(),
-        Trigger::Api,
-        tenants.len(),
+        &state.config,
+        state.clock.clone(),
+        state.scan_gate.replica(),
     )
     .await
     .map_err(ApiError::internal)?;
-    let (store, config, clock) = (
-        state.store.clone(),
-        state.config.clone(),
-        state.clock.clone(),
-    );
+    // Another process's scan (a CLI `scan`, another replica) shows in the database.
+    let tenants = state.config.tenants.clone();
+    let scan_id = match collector::record_scan(&worker, Trigger::Api, &tenants).await {
+        Ok(id) => id,
+        Err(collector::ScanError::Busy(id)) => {
+            let mut e = busy();
+            e.message = format!("scan {id} is already running");
+            return Err(e);
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    };
     actix_web::rt::spawn(async move {
-        if let Err(e) = collector::run_recorded_scan(&store, &config, clock, scan_id, tenants).await
-        {
+        if let Err(e) = worker.work_scan(scan_id).await {
             tracing::error!(scan_id, error = %e, "API-started scan failed");
         }
         drop(pass);
