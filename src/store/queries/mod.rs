@@ -26,6 +26,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod dashboard;
 pub mod events;
 pub mod findings;
 pub mod scans;
