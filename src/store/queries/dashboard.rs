@@ -227,7 +227,10 @@ impl Store {
     }
 
     /// Open findings of each of `app_ids` per severity rank: `(app id, rank, count)`.
-    pub fn open_findings_by_app(&self, app_ids: &[i64]) -> Result<Vec<(i64, i16, i64)>, StoreError> {
+    pub fn open_findings_by_app(
+        &self,
+        app_ids: &[i64],
+    ) -> Result<Vec<(i64, i16, i64)>, StoreError> {
         let mut conn = self.conn()?;
         let rows = with_conn!(&mut conn, c => findings::table
             .filter(findings::app_id.eq_any(app_ids))
@@ -332,7 +335,11 @@ fn sum_trend(rows: Vec<(i64, NaiveDateTime, i64, i64, i64, f64, i64)>) -> Vec<Tr
             }
             _ => {
                 if let Some(p) = out.last_mut() {
-                    p.mean_score = if p.apps > 0 { weighted / p.apps as f64 } else { 0.0 };
+                    p.mean_score = if p.apps > 0 {
+                        weighted / p.apps as f64
+                    } else {
+                        0.0
+                    };
                 }
                 weighted = 0.0;
                 out.push(TrendPoint {
@@ -349,7 +356,11 @@ fn sum_trend(rows: Vec<(i64, NaiveDateTime, i64, i64, i64, f64, i64)>) -> Vec<Tr
         weighted += mean * apps as f64;
     }
     if let Some(p) = out.last_mut() {
-        p.mean_score = if p.apps > 0 { weighted / p.apps as f64 } else { 0.0 };
+        p.mean_score = if p.apps > 0 {
+            weighted / p.apps as f64
+        } else {
+            0.0
+        };
     }
     out
 }
@@ -373,7 +384,10 @@ mod tests {
         ];
         let trend = sum_trend(rows);
         assert_eq!(trend.len(), 2);
-        assert_eq!((trend[0].apps, trend[0].high, trend[0].critical), (40, 3, 1));
+        assert_eq!(
+            (trend[0].apps, trend[0].high, trend[0].critical),
+            (40, 3, 1)
+        );
         assert_eq!(trend[0].open_findings, 12);
         assert!((trend[0].mean_score - 35.0).abs() < 1e-9);
         assert!((trend[1].mean_score - 50.0).abs() < 1e-9);
