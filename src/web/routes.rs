@@ -13,7 +13,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(metrics::metrics))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .configure(dashboard::assets::configure)
-        .configure(dashboard::configure)
+        // The dashboard (DESIGN §6, fixed URLs).
+        .route("/", web::get().to(dashboard::overview::overview))
+        .route("/apps", web::get().to(dashboard::apps::list_apps))
+        .route("/apps/{id}", web::get().to(dashboard::app_detail::get_app))
+        .route(
+            "/vendors/{publisher}",
+            web::get().to(dashboard::vendors::get_vendor),
+        )
+        .route(
+            "/findings",
+            web::get().to(dashboard::findings::list_findings),
+        )
+        .route("/tenants", web::get().to(dashboard::tenants::list_tenants))
+        .route("/scans", web::get().to(dashboard::scans::list_scans))
+        .route("/scans", web::post().to(dashboard::scans::start_scan))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_key))

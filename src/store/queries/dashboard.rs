@@ -226,6 +226,26 @@ impl Store {
         Ok(rows)
     }
 
+    /// Current apps named exactly one of `names` whose provider reports no publisher.
+    pub fn unpublished_apps_named(
+        &self,
+        names: &[String],
+        limit: i64,
+    ) -> Result<Vec<AppSummary>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows = with_conn!(&mut conn, c => apps::table
+            .inner_join(tenants::table)
+            .select(app_columns!())
+            .filter(apps::removed_at.is_null())
+            .filter(apps::name.eq_any(names))
+            .filter(apps::publisher_name.is_null())
+            .filter(apps::publisher_domain.is_null())
+            .order(apps::id.asc())
+            .limit(limit)
+            .load::<AppSummary>(c))?;
+        Ok(rows)
+    }
+
     /// Open findings of each of `app_ids` per severity rank: `(app id, rank, count)`.
     pub fn open_findings_by_app(
         &self,

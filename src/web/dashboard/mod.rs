@@ -9,8 +9,11 @@ pub mod assets;
 pub mod charts;
 pub mod containment;
 pub mod error;
+pub mod findings;
 pub mod layout;
 pub mod overview;
+pub mod scans;
+pub mod tenants;
 pub mod vendors;
 pub mod view;
 
@@ -39,13 +42,4 @@ where
     Ok(actix_web::web::block(move || f(&store))
         .await
         .map_err(PageError::internal)??)
-}
-
-/// The dashboard's pages (fixed URLs, DESIGN §6).
-pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
-    use actix_web::web;
-    cfg.route("/", web::get().to(overview::overview))
-        .route("/apps", web::get().to(apps::list_apps))
-        .route("/apps/{id}", web::get().to(app_detail::get_app))
-        .route("/vendors/{publisher}", web::get().to(vendors::get_vendor));
 }

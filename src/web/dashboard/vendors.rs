@@ -2,6 +2,8 @@
 //! was breached: what did we grant it?"), from the query the API shares
 //! ([`Store::vendor_exposure`]), with a containment checklist per tenant: each app to cut off,
 //! its grants, and where to revoke them (our own per-provider text, see `containment.rs`).
+//! Apps with the same name in tenants whose provider reports no publisher are included and
+//! marked, so a breach review misses no tenant.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -30,6 +32,8 @@ pub struct VendorApp {
     pub risk: String,
     /// Refresh tokens never expire, per its token policy.
     pub endless_refresh: bool,
+    /// Included by name: its provider reports no publisher.
+    pub by_name: bool,
 }
 
 /// The checklist of one tenant.
@@ -72,7 +76,7 @@ pub async fn get_vendor(
     }
     let p = publisher.clone();
     let found = with_store(&state, move |s| {
-        let Some(v) = s.vendor_exposure(&p)? else {
+        let Some(v) = s.vendor_exposure_with(&p, true)? else {
             return Ok(None);
         };
         let ids: Vec<i64> = v.apps.iter().map(|a| a.id).collect();
@@ -104,6 +108,7 @@ pub async fn get_vendor(
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "—".into()),
                 endless_refresh,
+                by_name: v.matched_by_name.contains(&a.id),
             });
     }
     let checklists = by_tenant
