@@ -366,7 +366,10 @@ mod tests {
             never_expires: days.is_none(),
             first_seen: now.naive_utc(),
         };
-        let rows = credentials(now, vec![cred(None), cred(90), cred(-3), cred(10)]);
+        let rows = credentials(
+            now,
+            vec![cred(None), cred(Some(90)), cred(Some(-3)), cred(Some(10))],
+        );
         let states: Vec<&str> = rows.iter().map(|r| r.state).collect();
         assert_eq!(states, ["expired", "soon", "ok", "never"]);
         assert_eq!(rows[0].days_left, "expired 3 days ago");

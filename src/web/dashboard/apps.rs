@@ -177,7 +177,7 @@ pub async fn list_apps(
     rows.truncate(PAGE_SIZE as usize);
     let mut open_by_app: BTreeMap<i64, Vec<(&'static str, i64)>> = BTreeMap::new();
     let mut open_sorted = open;
-    open_sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    open_sorted.sort_by_key(|o| std::cmp::Reverse(o.1));
     for (app, rank, n) in open_sorted {
         open_by_app
             .entry(app)
