@@ -158,12 +158,24 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn measure(client: &reqwest::Client, base: &str, path: &str, n: usize) -> (Duration, Duration, usize) {
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    n: usize,
+) -> (Duration, Duration, usize) {
     let url = format!("{base}{path}");
     let mut times = Vec::with_capacity(n);
     let mut size = 0;
     // One warm-up request (connection, SQLite page cache).
-    client.get(&url).send().await.unwrap().bytes().await.unwrap();
+    client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     for _ in 0..n {
         let t = Instant::now();
         let resp = client.get(&url).send().await.unwrap();
@@ -217,16 +229,35 @@ fn main() {
             ("apps (risk)", "/apps".into(), 100),
             ("apps sort=name", "/apps?sort=name".into(), 100),
             ("apps sort=last_seen", "/apps?sort=last_seen".into(), 100),
-            ("apps tenant+severity", "/apps?tenant=tenant-3&severity=high".into(), 100),
-            ("apps ownership+provider", "/apps?ownership=third_party&provider=okta".into(), 100),
+            (
+                "apps tenant+severity",
+                "/apps?tenant=tenant-3&severity=high".into(),
+                100,
+            ),
+            (
+                "apps ownership+provider",
+                "/apps?ownership=third_party&provider=okta".into(),
+                100,
+            ),
             ("apps search", "/apps?q=bench%20app%209999".into(), 100),
             ("apps page 200", "/apps?page=200".into(), 100),
             ("app detail (10k grants)", "/apps/1".into(), 150),
-            ("app detail grants page", format!("/apps/1?grants_after={deep_grant}"), 150),
-            ("findings severity=high", "/findings?severity=high&status=open".into(), 100),
+            (
+                "app detail grants page",
+                format!("/apps/1?grants_after={deep_grant}"),
+                150,
+            ),
+            (
+                "findings severity=high",
+                "/findings?severity=high&status=open".into(),
+                100,
+            ),
             ("vendor (200 apps)", "/vendors/vendor7.example".into(), 0),
         ];
-        println!("{:<26} {:>10} {:>10} {:>9}  budget", "page", "median", "p95", "bytes");
+        println!(
+            "{:<26} {:>10} {:>10} {:>9}  budget",
+            "page", "median", "p95", "bytes"
+        );
         for (name, path, budget) in pages {
             let (p50, p95, size) = measure(&client, &base, &path, runs).await;
             let verdict = match budget {

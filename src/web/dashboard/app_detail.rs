@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::app_view::{self, CredentialRow, Explanation, PolicyRow, RedirectView, VersionView};
+use super::app_view::{self, CredentialRow, Explanation, PolicyRow, RedirectView};
+use super::history::{self, VersionView};
 use super::view::{Clip, param, path_segment, when, when_opt};
 use super::{Layout, Nav, PageError, render, with_store};
 use crate::store::queries::After;
@@ -271,7 +272,7 @@ pub async fn get_app(
             (Some(s), None) => s.to_string(),
             _ => "not scored yet".into(),
         },
-        versions: app_view::history(&versions),
+        versions: history::history(&versions),
     };
     render(&page)
 }

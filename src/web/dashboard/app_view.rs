@@ -1,14 +1,14 @@
 //! The pieces of the app detail page that need more than a copy of stored fields: redirect
 //! URIs annotated with the findings that name them, the token policy as rows, credentials
-//! against the clock, the risk explanation, and version diffs. Pure functions of stored data.
+//! against the clock, and the risk explanation (version diffs are in `history.rs`). Pure
+//! functions of stored data.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::view::{Clip, days_until, when, when_opt};
+use super::view::{Clip, days_until, when_opt};
 use crate::rules::score::RiskScore;
 use crate::store::queries::apps::CredentialView;
-use crate::store::queries::dashboard::VersionRow;
 use crate::store::queries::findings::FindingView;
 
 /// A redirect URI with the rules whose open findings name it.
@@ -206,68 +206,6 @@ pub fn explanation(stored: Option<&str>) -> Option<Explanation> {
     })
 }
 
-/// One stored version and what changed from the one before it.
-#[derive(Debug, Clone)]
-pub struct VersionView {
-    pub version: i32,
-    pub scan_id: i64,
-    pub at: String,
-    /// (field, before, after); empty for the first version shown.
-    pub changes: Vec<(String, Clip, Clip)>,
-    /// The first version ever stored.
-    pub first: bool,
-}
-
-fn field_text(v: Option<&Value>) -> Clip {
-    let text = match v {
-        None | Some(Value::Null) => "—".to_owned(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    Clip::new(&text, 120)
-}
-
-/// Versions newest first, each with the top-level fields that differ from the next older one.
-pub fn history(rows: &[VersionRow]) -> Vec<VersionView> {
-    let docs: Vec<Value> = rows
-        .iter()
-        .map(|r| serde_json::from_str(&r.document).unwrap_or(Value::Null))
-        .collect();
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let changes = match (
-                docs[i].as_object(),
-                docs.get(i + 1).and_then(Value::as_object),
-            ) {
-                (Some(new), Some(old)) => {
-                    let mut keys: Vec<&String> = new.keys().chain(old.keys()).collect();
-                    keys.sort();
-                    keys.dedup();
-                    keys.into_iter()
-                        .filter(|k| new.get(*k) != old.get(*k))
-                        .map(|k| {
-                            (
-                                k.replace('_', " "),
-                                field_text(old.get(k)),
-                                field_text(new.get(k)),
-                            )
-                        })
-                        .collect()
-                }
-                _ => Vec::new(),
-            };
-            VersionView {
-                version: r.version,
-                scan_id: r.scan_id,
-                at: when(r.created_at),
-                changes,
-                first: r.version == 1,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,31 +260,6 @@ mod tests {
             r[1].flagged_by.is_empty(),
             "a resolved finding flags nothing"
         );
-    }
-
-    #[test]
-    fn versions_list_the_fields_that_changed() {
-        let row = |v: i32, doc: Value| VersionRow {
-            version: v,
-            document: doc.to_string(),
-            scan_id: i64::from(v),
-            created_at: NaiveDateTime::default(),
-        };
-        let rows = vec![
-            row(2, json!({"name": "B", "enabled": true})),
-            row(1, json!({"name": "A", "enabled": true})),
-        ];
-        let h = history(&rows);
-        assert_eq!(h[0].changes.len(), 1);
-        assert_eq!(h[0].changes[0].0, "name");
-        assert_eq!(
-            (
-                h[0].changes[0].1.full.as_str(),
-                h[0].changes[0].2.full.as_str()
-            ),
-            ("A", "B")
-        );
-        assert!(h[1].first && h[1].changes.is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod containment;
 pub mod error;
 pub mod findings;
+pub mod history;
 pub mod layout;
 pub mod overview;
 pub mod scans;

@@ -15,7 +15,7 @@ use super::view::when_utc;
 use super::{Layout, Nav, PageError, render, with_store};
 use crate::rules::Severity;
 use crate::rules::score::Band;
-use crate::store::queries::dashboard::Overview;
+use crate::store::queries::overview::Overview;
 use crate::web::AppState;
 use crate::web::session::Viewer;
 
@@ -141,7 +141,7 @@ pub fn page(layout: Layout, ov: Overview, scan_running: bool, next_run: String) 
         })
         .collect();
 
-    let label = |p: &crate::store::queries::dashboard::TrendPoint| {
+    let label = |p: &crate::store::queries::overview::TrendPoint| {
         format!("scan {} ({})", p.scan_id, p.at.format("%Y-%m-%d"))
     };
     let trend: Vec<Point> = ov
