@@ -88,13 +88,14 @@ fn seed(url: &str, apps: u64, grants: u64, runs: u64) {
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {apps})
          INSERT INTO apps (tenant_id, external_id, provider, client_id, name, publisher_name,
              publisher_domain, ownership, client_type, app_kind, content_hash, version,
-             first_seen, last_seen, updated_at, risk_score, risk_band, risk_model)
+             first_seen, last_used_at, updated_at, risk_score, risk_band, risk_model)
            SELECT 1 + i % {TENANTS}, 'ext-' || i, 'entra', 'client-' || i, 'Bench app ' || i,
              'Vendor ' || (i % 500), 'vendor' || (i % 500) || '.example',
              CASE i % 3 WHEN 0 THEN 'first_party' WHEN 1 THEN 'third_party' ELSE 'unknown' END,
              'confidential', 'web', x'00', CASE i WHEN 1 THEN 2 ELSE 1 END,
              datetime('2026-01-01', '+' || (i % 300) || ' days'),
-             datetime('2026-11-25', '-' || (i % 1000) || ' minutes'), '2026-11-25 00:00:00',
+             CASE i % 4 WHEN 0 THEN NULL ELSE datetime('2026-11-25', '-' || (i % 1000) || ' minutes') END,
+             '2026-11-25 00:00:00',
              i % 101,
              CASE WHEN i % 101 < 25 THEN 'low' WHEN i % 101 < 50 THEN 'medium'
                   WHEN i % 101 < 75 THEN 'high' ELSE 'critical' END, 'oa-risk-v1' FROM n;
@@ -228,7 +229,7 @@ fn main() {
             ("overview", "/".into(), 100),
             ("apps (risk)", "/apps".into(), 100),
             ("apps sort=name", "/apps?sort=name".into(), 100),
-            ("apps sort=last_seen", "/apps?sort=last_seen".into(), 100),
+            ("apps sort=last_used", "/apps?sort=last_used".into(), 100),
             (
                 "apps tenant+severity",
                 "/apps?tenant=tenant-3&severity=high".into(),

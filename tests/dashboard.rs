@@ -438,7 +438,7 @@ async fn app_list_filters_sorts_and_pages_on_every_backend() {
             .map(|a| a.id)
             .collect();
         assert!(current.len() > 120, "[{backend:?}]");
-        for sort in ["risk", "name", "last_seen", "first_seen"] {
+        for sort in ["risk", "name", "last_used", "first_seen"] {
             let ids = all_app_ids(&base, &format!("/apps?sort={sort}")).await;
             let unique: BTreeSet<i64> = ids.iter().copied().collect();
             assert_eq!(

@@ -20,8 +20,8 @@ pub enum AppSort {
     #[default]
     Risk,
     Name,
-    /// Most recently seen first.
-    LastSeen,
+    /// Most recently used first (never used last).
+    LastUsed,
     /// Newest first.
     FirstSeen,
 }
@@ -55,6 +55,9 @@ pub struct VersionRow {
 /// The risk sort key: unscored apps as -1 (a fixed SQL fragment, matched by the index
 /// `apps_current_risk`).
 pub(super) const RISK_ORDER: &str = "COALESCE(apps.risk_score, -1)";
+
+/// The last-used sort key: never used as the epoch, so both backends put those last.
+const LAST_USED_ORDER: &str = "COALESCE(apps.last_used_at, '1970-01-01 00:00:00')";
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 diesel::define_sql_function!(
@@ -132,7 +135,10 @@ impl Store {
                     apps::id.desc(),
                 )),
                 AppSort::Name => q.order((apps::name.asc(), apps::id.asc())),
-                AppSort::LastSeen => q.order((apps::last_seen.desc(), apps::id.desc())),
+                AppSort::LastUsed => q.order((
+                    diesel::dsl::sql::<diesel::sql_types::Timestamp>(LAST_USED_ORDER).desc(),
+                    apps::id.desc(),
+                )),
                 AppSort::FirstSeen => q.order((apps::first_seen.desc(), apps::id.desc())),
             };
             q.offset(offset).limit(limit).load::<AppSummary>(c)

@@ -243,7 +243,15 @@ pub async fn get_app(
                 Clip::opt(a.max_tier.as_deref(), 10),
             ),
             ("First seen", Clip::new(&when(a.first_seen), 40)),
-            ("Last seen", Clip::new(&when_opt(a.last_seen), 40)),
+            (
+                "Last seen",
+                Clip::new(
+                    &a.removed_at
+                        .map(|_| when_opt(a.last_seen))
+                        .unwrap_or_else(|| "present in the last scan".into()),
+                    40,
+                ),
+            ),
             ("Last used", Clip::new(&when_opt(a.last_used_at), 40)),
         ],
         vendor_href: publisher

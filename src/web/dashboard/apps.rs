@@ -71,7 +71,7 @@ pub struct AppRowView {
     pub band: String,
     /// Open findings per severity, worst first.
     pub open: Vec<(&'static str, i64)>,
-    pub last_seen: String,
+    pub last_used: String,
 }
 
 impl AppRowView {
@@ -94,7 +94,7 @@ impl AppRowView {
                 .unwrap_or_else(|| "—".into()),
             band: a.risk_band.unwrap_or_else(|| "unscored".into()),
             open,
-            last_seen: when_opt(a.last_seen),
+            last_used: when_opt(a.last_used_at),
         }
     }
 }
@@ -121,7 +121,7 @@ fn parse_sort(s: Option<&str>) -> Result<AppSort, PageError> {
     Ok(match s {
         None | Some("risk") => AppSort::Risk,
         Some("name") => AppSort::Name,
-        Some("last_seen") => AppSort::LastSeen,
+        Some("last_used") => AppSort::LastUsed,
         Some("first_seen") => AppSort::FirstSeen,
         Some(_) => return Err(PageError::bad_request("Unknown sort order.")),
     })
@@ -234,7 +234,7 @@ pub async fn list_apps(
             &[
                 ("risk", "Risk (highest first)"),
                 ("name", "Name"),
-                ("last_seen", "Last seen"),
+                ("last_used", "Last used"),
                 ("first_seen", "First seen (newest)"),
             ],
             Some(sort_name.as_deref().unwrap_or("risk")),
