@@ -556,3 +556,47 @@ async fn findings_pages_cover_every_finding_once_on_every_backend() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_is_reused_until_a_scan_changes_the_data() {
+    for backend in backends() {
+        let (base, store, db, dir) = seeded(backend, 5).await;
+        let tenants_card = |n: usize| {
+            format!(r#"<div class="n">{n}</div><div class="l"><a href="/tenants">Tenants</a>"#)
+        };
+        for _ in 0..2 {
+            let home = ok(&base, "/").await;
+            assert!(home.body.contains(&tenants_card(2)), "[{backend:?}]");
+        }
+        // A scan with a third tenant: the next overview counts it.
+        let third = dir.path().join("northwind");
+        support::api::entra_export(&third, 1, "Northwind app");
+        let contoso = dir.path().join("contoso");
+        let fabrikam = dir.path().join("fabrikam");
+        let file = support::write_config(
+            dir.path(),
+            &db.url,
+            &[
+                ("contoso", "entra", &contoso),
+                ("fabrikam", "entra", &fabrikam),
+                ("northwind", "entra", &third),
+            ],
+        );
+        let config = Config::load_with_env(Some(&file), std::iter::empty()).unwrap();
+        collector::run_scan(
+            &store,
+            &config,
+            Arc::new(SystemClock),
+            Trigger::Cli,
+            config.tenants.clone(),
+        )
+        .await
+        .unwrap();
+        let home = ok(&base, "/").await;
+        assert!(
+            home.body.contains(&tenants_card(3)),
+            "[{backend:?}] {}",
+            home.body
+        );
+    }
+}

@@ -14,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .configure(dashboard::assets::configure)
         // The dashboard (DESIGN §6, fixed URLs).
+        .app_data(web::Data::new(dashboard::overview::OverviewCache::default()))
         .route("/", web::get().to(dashboard::overview::overview))
         .route("/apps", web::get().to(dashboard::apps::list_apps))
         .route("/apps/{id}", web::get().to(dashboard::app_detail::get_app))

@@ -3,6 +3,8 @@
 
 -- The app list by risk (unscored last) and the overview's risk distribution.
 CREATE INDEX apps_current_risk ON apps ((COALESCE(risk_score, -1)), id) WHERE removed_at IS NULL;
+-- The app list by last use (never used last: the same expression as the query).
+CREATE INDEX apps_current_last_used ON apps ((COALESCE(last_used_at, '1970-01-01 00:00:00')), id) WHERE removed_at IS NULL;
 -- The app list by name.
 CREATE INDEX apps_current_name ON apps (name, id) WHERE removed_at IS NULL;
 -- Current grants: their count, and one app's grants a page at a time.

@@ -1,7 +1,7 @@
 //! The overview's aggregates: grouped counts over indexed columns (current apps by risk
 //! score, current grants, open findings by severity and rule) and the risk trend from the
-//! per-scan risk snapshots. Computed per request: fast enough at 100,000 apps and 1,000,000
-//! grants that no cache is needed (`benches/dashboard.rs`).
+//! per-scan risk snapshots, and the version that says when they may have changed (the
+//! dashboard keeps the last overview until it does).
 
 use chrono::NaiveDateTime;
 use diesel::dsl::count_star;
@@ -43,6 +43,24 @@ pub struct TrendPoint {
 }
 
 impl Store {
+    /// What the overview depends on, as one comparable value: the last change sequence
+    /// (findings and inventory events), the newest scan and the newest risk snapshot. Equal
+    /// versions mean equal overviews, so a computed one can be reused.
+    pub fn overview_version(&self) -> Result<(i64, i64, i64), StoreError> {
+        let changes = self.change_position()?;
+        let mut conn = self.conn()?;
+        let (scan, snapshot) = with_conn!(&mut conn, c => {
+            let scan: Option<i64> = crate::store::schema::scans::table
+                .select(diesel::dsl::max(crate::store::schema::scans::id))
+                .first(c)?;
+            let snapshot: Option<i64> = risk_snapshots::table
+                .select(diesel::dsl::max(risk_snapshots::id))
+                .first(c)?;
+            Ok::<_, diesel::result::Error>((scan, snapshot))
+        })?;
+        Ok((changes, scan.unwrap_or(0), snapshot.unwrap_or(0)))
+    }
+
     /// The overview's counts and the risk trend of the last [`TREND_SCANS`] evaluated scans.
     pub fn overview(&self) -> Result<Overview, StoreError> {
         let mut conn = self.conn()?;

@@ -2,13 +2,16 @@
 //! histogram), open findings by severity and by rule family, the risk trend over scans (all as
 //! server-side SVG), whether a scan runs and when the next one is scheduled.
 //!
-//! Every figure is a grouped count over an indexed column ([`Store::overview`]), computed per
-//! request: fast enough at 100,000 apps and 1,000,000 grants that no cache is needed (see
-//! `benches/dashboard.rs`).
+//! Every figure is a grouped count over an indexed column ([`Store::overview`]). At 100,000
+//! apps and 1,000,000 grants that takes over 100 ms, so each worker keeps the last overview
+//! with the store's [`Store::overview_version`] (change sequence, newest scan, newest risk
+//! snapshot) and recomputes only when that moved: after a scan, an evaluation or a
+//! suppression. Reading the version is three single-row lookups.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use super::charts::{self, Bar, Chart, Point};
 use super::view::when_utc;
@@ -16,6 +19,7 @@ use super::{Layout, Nav, PageError, render, with_store};
 use crate::rules::Severity;
 use crate::rules::score::Band;
 use crate::store::queries::overview::Overview;
+use crate::store::{Store, StoreError};
 use crate::web::AppState;
 use crate::web::session::Viewer;
 
@@ -39,13 +43,40 @@ pub struct OverviewPage {
     pub family_chart: Chart,
 }
 
+/// The last overview computed and the store version it reflects (one per worker).
+#[derive(Default)]
+pub struct OverviewCache(Mutex<Option<((i64, i64, i64), Overview)>>);
+
+impl OverviewCache {
+    /// The overview, reused while the store's version is unchanged.
+    fn get(&self, s: &Store) -> Result<Overview, StoreError> {
+        let version = s.overview_version()?;
+        if let Ok(guard) = self.0.lock()
+            && let Some((v, ov)) = guard.as_ref()
+            && *v == version
+        {
+            return Ok(ov.clone());
+        }
+        // Computed outside the lock; a change after `version` was read only means the next
+        // request computes again.
+        let ov = s.overview()?;
+        if let Ok(mut guard) = self.0.lock() {
+            *guard = Some((version, ov.clone()));
+        }
+        Ok(ov)
+    }
+}
+
 /// `GET /`.
 pub async fn overview(
     viewer: Viewer,
     state: web::Data<AppState>,
+    cache: web::Data<OverviewCache>,
 ) -> Result<HttpResponse, PageError> {
-    let (ov, running) =
-        with_store(&state, |s| Ok((s.overview()?, s.running_scan()?.is_some()))).await?;
+    let (ov, running) = with_store(&state, move |s| {
+        Ok((cache.get(s)?, s.running_scan()?.is_some()))
+    })
+    .await?;
     let next_run = state
         .scheduler
         .next_run()
