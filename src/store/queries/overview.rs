@@ -42,11 +42,14 @@ pub struct TrendPoint {
     pub open_findings: i64,
 }
 
+/// See [`Store::overview_version`].
+pub type OverviewVersion = (i64, i64, i64);
+
 impl Store {
     /// What the overview depends on, as one comparable value: the last change sequence
     /// (findings and inventory events), the newest scan and the newest risk snapshot. Equal
     /// versions mean equal overviews, so a computed one can be reused.
-    pub fn overview_version(&self) -> Result<(i64, i64, i64), StoreError> {
+    pub fn overview_version(&self) -> Result<OverviewVersion, StoreError> {
         let changes = self.change_position()?;
         let mut conn = self.conn()?;
         let (scan, snapshot) = with_conn!(&mut conn, c => {

@@ -18,7 +18,7 @@ use super::view::when_utc;
 use super::{Layout, Nav, PageError, render, with_store};
 use crate::rules::Severity;
 use crate::rules::score::Band;
-use crate::store::queries::overview::Overview;
+use crate::store::queries::overview::{Overview, OverviewVersion};
 use crate::store::{Store, StoreError};
 use crate::web::AppState;
 use crate::web::session::Viewer;
@@ -45,7 +45,7 @@ pub struct OverviewPage {
 
 /// The last overview computed and the store version it reflects (one per worker).
 #[derive(Default)]
-pub struct OverviewCache(Mutex<Option<((i64, i64, i64), Overview)>>);
+pub struct OverviewCache(Mutex<Option<(OverviewVersion, Overview)>>);
 
 impl OverviewCache {
     /// The overview, reused while the store's version is unchanged.
