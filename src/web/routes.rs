@@ -19,6 +19,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(login::logout))
         .route("/login/oidc", web::get().to(oidc::start))
         .route("/login/oidc/callback", web::get().to(oidc::callback))
+        // The dashboard (DESIGN §6, fixed URLs).
+        .app_data(web::Data::new(dashboard::overview::OverviewCache::default()))
+        .route("/", web::get().to(dashboard::overview::overview))
+        .route("/apps", web::get().to(dashboard::apps::list_apps))
+        .route("/apps/{id}", web::get().to(dashboard::app_detail::get_app))
+        .route(
+            "/vendors/{publisher}",
+            web::get().to(dashboard::vendors::get_vendor),
+        )
+        .route(
+            "/findings",
+            web::get().to(dashboard::findings::list_findings),
+        )
+        .route("/tenants", web::get().to(dashboard::tenants::list_tenants))
+        .route("/scans", web::get().to(dashboard::scans::list_scans))
+        .route("/scans", web::post().to(dashboard::scans::start_scan))
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(auth::require_key))

@@ -121,6 +121,7 @@ macro_rules! app_columns {
         )
     };
 }
+pub(super) use app_columns;
 
 macro_rules! grant_columns {
     () => {
@@ -142,6 +143,7 @@ macro_rules! grant_columns {
         )
     };
 }
+pub(super) use grant_columns;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 

@@ -26,8 +26,10 @@
 
 pub mod apps;
 pub mod audit;
+pub mod dashboard;
 pub mod events;
 pub mod findings;
+pub mod overview;
 pub mod scans;
 pub mod suppressions;
 pub mod vendors;

@@ -35,11 +35,25 @@ pub struct VendorExposure {
     /// Tenant-wide (admin) grants.
     pub tenant_wide_grants: i64,
     pub first_seen: Option<NaiveDateTime>,
+    /// Apps included because they bear the name of one of the vendor's apps in a tenant whose
+    /// provider reports no publisher (only with `same_name_elsewhere`).
+    pub matched_by_name: BTreeSet<i64>,
 }
 
 impl Store {
     /// The blast radius of `publisher`; `None` when no current app names it.
     pub fn vendor_exposure(&self, publisher: &str) -> Result<Option<VendorExposure>, StoreError> {
+        self.vendor_exposure_with(publisher, false)
+    }
+
+    /// The blast radius of `publisher`; with `same_name_elsewhere`, also the apps named like
+    /// one of its apps whose provider reports no publisher at all (Google Workspace and
+    /// Salesforce often do not), so an incident view misses no tenant.
+    pub fn vendor_exposure_with(
+        &self,
+        publisher: &str,
+        same_name_elsewhere: bool,
+    ) -> Result<Option<VendorExposure>, StoreError> {
         let filter = AppFilter {
             publisher: Some(publisher.to_string()),
             ..AppFilter::default()
@@ -47,6 +61,15 @@ impl Store {
         let mut apps = self.list_apps(&filter, 0, MAX_VENDOR_APPS + 1)?;
         if apps.is_empty() {
             return Ok(None);
+        }
+        let mut matched_by_name = BTreeSet::new();
+        if same_name_elsewhere {
+            let names: BTreeSet<String> = apps.iter().map(|a| a.name.clone()).collect();
+            let names: Vec<String> = names.into_iter().collect();
+            for a in self.unpublished_apps_named(&names, MAX_VENDOR_APPS + 1)? {
+                matched_by_name.insert(a.id);
+                apps.push(a);
+            }
         }
         let apps_truncated = apps.len() as i64 > MAX_VENDOR_APPS;
         apps.truncate(MAX_VENDOR_APPS as usize);
@@ -68,6 +91,7 @@ impl Store {
             users: BTreeSet::new(),
             users_total: 0,
             tenant_wide_grants: 0,
+            matched_by_name,
         };
         let mut all_users = BTreeSet::new();
         let mut conn = self.conn()?;

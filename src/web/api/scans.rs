@@ -172,6 +172,23 @@ pub async fn get_scan(
     security(("bearer" = []))
 )]
 pub async fn create_scan(key: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let scan_id = start_scan(&state).await?;
+    key.audit(
+        &state,
+        "scan.start",
+        format!("scan:{scan_id}"),
+        serde_json::json!({"tenants": state.config.tenants.len()}),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(ScanStarted {
+        id: scan_id,
+        status: "running".into(),
+    }))
+}
+
+/// Start a scan of every configured tenant in the background (the API and the dashboard's
+/// "Run scan now"): its id, or a 409 `scan_running` error while one runs.
+pub async fn start_scan(state: &AppState) -> Result<i64, ApiError> {
     let busy = || {
         ApiError::new(
             StatusCode::CONFLICT,
@@ -210,15 +227,5 @@ pub async fn create_scan(key: Admin, state: web::Data<AppState>) -> Result<HttpR
         }
         drop(pass);
     });
-    key.audit(
-        &state,
-        "scan.start",
-        format!("scan:{scan_id}"),
-        serde_json::json!({"tenants": state.config.tenants.len()}),
-    )
-    .await?;
-    Ok(HttpResponse::Accepted().json(ScanStarted {
-        id: scan_id,
-        status: "running".into(),
-    }))
+    Ok(scan_id)
 }
