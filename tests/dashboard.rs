@@ -6,55 +6,15 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use connectors::simulator::demo::{HTML_PAYLOAD_NAME, SALES_CHAT};
 use oauth_audit::clock::SystemClock;
 use oauth_audit::collector::{self, Trigger};
 use oauth_audit::config::Config;
 use oauth_audit::web::AppState;
+use support::server::Serve;
 use support::{Backend, TestDb, backends};
-
-/// A running binary, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &std::path::Path, args: &[&str]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-audit"));
-        cmd.current_dir(dir)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OAUTH_AUDIT_")) {
-            cmd.env_remove(k);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("oauth-audit listening on ")
-            .unwrap_or_else(|| panic!("unexpected: {line}"))
-            .to_string();
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A fetched page.
 struct Page {
@@ -120,31 +80,11 @@ fn assert_no_raw_payload(path: &str, body: &str) {
     assert!(!body.contains("<img src=x"), "{path}: an injected img");
 }
 
-fn wait_for_demo_scan(dir: &std::path::Path) {
-    let store = oauth_audit::store::Store::connect(
-        &dir.join("oauth-audit-demo/oauth-audit.db")
-            .display()
-            .to_string(),
-        1,
-    )
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !store
-        .recent_scans(1)
-        .map(|s| s.iter().any(|s| s.finished_at.is_some()))
-        .unwrap_or(false)
-    {
-        assert!(Instant::now() < deadline, "the demo scan did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_pages_show_the_estate_with_hostile_names_escaped() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--demo"]);
     let d = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || wait_for_demo_scan(&d))
+    let server = tokio::task::spawn_blocking(move || Serve::demo(&d))
         .await
         .unwrap();
     let base = server.base.clone();
@@ -337,7 +277,11 @@ async fn without_demo_every_page_and_the_scan_form_need_a_login() {
     let db = TestDb::new(Backend::Sqlite);
     let dir = tempfile::tempdir().unwrap();
     support::write_config(dir.path(), &db.url, &[]);
-    let server = Server::start(dir.path(), &["--config", "oauth-audit.toml"]);
+    let server = Serve::spawn(
+        dir.path(),
+        &["--config", "oauth-audit.toml", "--bind", "127.0.0.1:0"],
+        &[],
+    );
     for path in [
         "/",
         "/apps",

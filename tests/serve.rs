@@ -2,63 +2,16 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::server::Serve;
 use support::{TestDb, backends, write_config};
 
-/// A running server, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &std::path::Path, args: &[&str]) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-audit"));
-        cmd.current_dir(dir)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OAUTH_AUDIT_")) {
-            cmd.env_remove(k);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("oauth-audit listening on ")
-            .unwrap_or_else(|| panic!("unexpected: {line}"))
-            .to_string();
-        Server { child, base }
-    }
-
-    fn stop(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `oauth-audit serve` in `dir` (with the `oauth-audit.toml` written there) on a random
+/// port, with `args`.
+fn serve(dir: &std::path::Path, args: &[&str]) -> Serve {
+    let mut all = vec!["--bind", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    Serve::spawn(dir, &all, &[])
 }
 
 fn get(url: &str) -> (u16, serde_json::Value) {
@@ -79,7 +32,7 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
         let db = TestDb::new(backend);
         let dir = tempfile::tempdir().unwrap();
         write_config(dir.path(), &db.url, &[]);
-        let server = Server::start(dir.path(), &[]);
+        let server = serve(dir.path(), &[]);
         assert_eq!(
             get(&format!("{}/healthz", server.base)),
             (200, serde_json::json!({"status": "ok"})),
@@ -112,7 +65,7 @@ fn health_and_readiness_answer_and_sigterm_stops_the_server_cleanly() {
 fn demo_mode_collects_every_provider_from_the_simulator_at_start() {
     use connectors::simulator::demo::{HTML_PAYLOAD_NAME, SALES_CHAT};
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &["--demo"]);
+    let server = serve(dir.path(), &["--demo"]);
     assert_eq!(get(&format!("{}/readyz", server.base)).0, 200);
     // The demo needs no sign-in: /login goes straight on, and pages are not redirected.
     assert_eq!(
@@ -214,7 +167,7 @@ fn the_schedule_fires_without_overlap_and_start_up_catches_up_only_when_due() {
         std::fs::write(&config, toml).unwrap();
 
         // Never scanned: a catch-up scan at start, then one every 2 s.
-        let server = Server::start(dir.path(), &[]);
+        let server = serve(dir.path(), &[]);
         let (status, body) = get(&format!("{}/readyz", server.base));
         assert_eq!(status, 200, "[{backend:?}] {body}");
         assert!(body["next_scan"].as_str().is_some(), "[{backend:?}] {body}");
@@ -262,7 +215,7 @@ fn the_schedule_fires_without_overlap_and_start_up_catches_up_only_when_due() {
         toml = toml.replace("*/2 * * * * *", "0 0 2 * * *");
         std::fs::write(&config, toml).unwrap();
         let before = finished_scans(&store).len();
-        let server = Server::start(dir.path(), &[]);
+        let server = serve(dir.path(), &[]);
         let (_, body) = get(&format!("{}/readyz", server.base));
         assert!(
             body["next_scan"].as_str().unwrap().contains("T02:00:00"),

@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A running `oauth-audit serve`, killed when dropped.
 pub struct Serve {
@@ -18,9 +19,20 @@ impl Serve {
     pub fn start(dir: &Path, config: &str, bind: &str, env: &[(&str, &str)]) -> Serve {
         let file = dir.join("oauth-audit.toml");
         std::fs::write(&file, config).unwrap();
+        Serve::spawn(
+            dir,
+            &["--config", file.to_str().unwrap(), "--bind", bind],
+            env,
+        )
+    }
+
+    /// Run `oauth-audit serve <args>` in `dir` (where an `oauth-audit.toml` is found by
+    /// default), without the test's own `OAUTH_AUDIT_*` environment, plus `env`.
+    pub fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-audit"));
         cmd.current_dir(dir)
-            .args(["serve", "--config", file.to_str().unwrap(), "--bind", bind])
+            .arg("serve")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OAUTH_AUDIT_")) {
@@ -39,6 +51,40 @@ impl Serve {
             .unwrap_or_else(|| panic!("oauth-audit serve did not start: {line:?}"))
             .to_string();
         Serve { child, base }
+    }
+
+    /// `serve --demo` in `dir` on a random port, once its first scan has finished.
+    pub fn demo(dir: &Path) -> Serve {
+        let serve = Serve::spawn(dir, &["--demo", "--bind", "127.0.0.1:0"], &[]);
+        let db = dir.join("oauth-audit-demo/oauth-audit.db");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let finished = oauth_audit::store::Store::connect(&db.display().to_string(), 1)
+                .and_then(|s| s.recent_scans(1))
+                .is_ok_and(|scans| scans.iter().any(|s| s.finished_at.is_some()));
+            if finished {
+                return serve;
+            }
+            assert!(Instant::now() < deadline, "the demo scan did not finish");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Send SIGTERM and wait (at most 20 s) for the process to exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
