@@ -184,7 +184,9 @@ fn main() {
 /// The same load from wrk in a process of its own, when wrk is installed.
 fn run_wrk(url: &str, key: &str, connections: usize, secs: u64) {
     let output = std::process::Command::new("wrk")
-        .args(["--latency", "-t", "2", "-c", &connections.to_string()])
+        // One wrk thread: the load generator takes a core's share from the server as it is.
+        .args(["--latency", "-t", &env_or("API_WRK_THREADS", 1).to_string()])
+        .args(["-c", &connections.to_string()])
         .args(["-d", &format!("{secs}s"), "-H"])
         .arg(format!("Authorization: Bearer {key}"))
         .arg(url)

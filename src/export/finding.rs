@@ -40,9 +40,12 @@ pub struct FindingDoc {
     /// What the rule saw (redacted of secrets): the stored JSON object, passed through.
     #[schema(value_type = Object)]
     pub evidence: Box<RawValue>,
-    pub remediation: &'static str,
+    /// What to do (the rule catalog's fix), as a JSON string.
+    #[schema(value_type = String)]
+    pub remediation: &'static RawValue,
+    /// Where the rule comes from (RFCs, OWASP NHI, NIST CSF), as a JSON list of strings.
     #[schema(value_type = Vec<String>)]
-    pub references: &'static [String],
+    pub references: &'static RawValue,
     /// `open`, `resolved` or `suppressed`.
     pub status: String,
     /// The suppression that covers the finding, when suppressed.
@@ -58,24 +61,34 @@ pub struct FindingDoc {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A rule's remediation and references, built once per rule rather than per finding.
+/// A rule's remediation and references as JSON, serialized once per rule rather than
+/// escaped again for every finding of every page.
 struct RuleText {
-    remediation: &'static str,
-    references: Vec<String>,
+    remediation: Box<RawValue>,
+    references: Box<RawValue>,
+}
+
+impl RuleText {
+    fn new(remediation: &str, references: &[String]) -> RuleText {
+        let raw = |v: serde_json::Value| {
+            serde_json::value::to_raw_value(&v).unwrap_or_else(|_| Box::<RawValue>::default())
+        };
+        RuleText {
+            remediation: raw(serde_json::Value::from(remediation)),
+            references: raw(serde_json::Value::from(references.to_vec())),
+        }
+    }
 }
 
 static RULE_TEXT: LazyLock<HashMap<&'static str, RuleText>> = LazyLock::new(|| {
     crate::rules::catalog()
         .iter()
-        .map(|r| {
-            let text = RuleText {
-                remediation: r.fix,
-                references: r.references(),
-            };
-            (r.id, text)
-        })
+        .map(|r| (r.id, RuleText::new(r.fix, &r.references())))
         .collect()
 });
+
+/// For a rule id the catalog does not know: no remediation, no references.
+static NO_RULE_TEXT: LazyLock<RuleText> = LazyLock::new(|| RuleText::new("", &[]));
 
 /// The stored evidence as a JSON object: passed through when it is one (the rules engine
 /// always writes one), wrapped as `{"value": …}` when it is other JSON, `{}` when unreadable.
@@ -95,7 +108,7 @@ fn evidence_object(stored: &str) -> Box<RawValue> {
 
 impl FindingDoc {
     pub fn from_view(v: &FindingView) -> FindingDoc {
-        let rule = RULE_TEXT.get(v.rule_id.as_str());
+        let rule = RULE_TEXT.get(v.rule_id.as_str()).unwrap_or(&NO_RULE_TEXT);
         FindingDoc {
             id: v.id,
             rule_id: v.rule_id.clone(),
@@ -113,8 +126,8 @@ impl FindingDoc {
                 _ => None,
             },
             evidence: evidence_object(&v.evidence),
-            remediation: rule.map(|r| r.remediation).unwrap_or_default(),
-            references: rule.map(|r| r.references.as_slice()).unwrap_or_default(),
+            remediation: &rule.remediation,
+            references: &rule.references,
             status: v.status.clone(),
             suppression_id: v.suppression_id,
             first_seen: from_db(v.first_seen),
@@ -122,5 +135,34 @@ impl FindingDoc {
             resolved_at: v.resolved_at.map(from_db),
             updated_at: from_db(v.updated_at),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_evidence_is_passed_through_as_an_object() {
+        assert_eq!(
+            evidence_object(r#"{"redirect_uri":"http://x","n":1}"#).get(),
+            r#"{"redirect_uri":"http://x","n":1}"#
+        );
+        assert_eq!(evidence_object("[1,2]").get(), r#"{"value":[1,2]}"#);
+        assert_eq!(evidence_object("\"text\"").get(), r#"{"value":"text"}"#);
+        assert_eq!(evidence_object("{not json").get(), "{}");
+        assert_eq!(evidence_object("").get(), "{}");
+    }
+
+    #[test]
+    fn rule_text_is_the_catalogs_as_json() {
+        let rule = crate::rules::catalog()[0];
+        let text = &RULE_TEXT[rule.id];
+        let remediation: String = serde_json::from_str(text.remediation.get()).unwrap();
+        let references: Vec<String> = serde_json::from_str(text.references.get()).unwrap();
+        assert_eq!(remediation, rule.fix);
+        assert_eq!(references, rule.references());
+        assert_eq!(NO_RULE_TEXT.remediation.get(), r#""""#);
+        assert_eq!(NO_RULE_TEXT.references.get(), "[]");
     }
 }

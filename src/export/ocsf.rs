@@ -163,8 +163,8 @@ mod tests {
                 &json!({"redirect_uris": ["http://localhost"]}),
             )
             .unwrap(),
-            remediation: "Require PKCE",
-            references: Vec::leak(vec!["RFC 9700 §2.1.1".to_owned()]),
+            remediation: Box::leak(serde_json::value::to_raw_value("Require PKCE").unwrap()),
+            references: Box::leak(serde_json::value::to_raw_value(&["RFC 9700 §2.1.1"]).unwrap()),
             status: status.into(),
             suppression_id: None,
             first_seen: t(1),
