@@ -283,6 +283,16 @@ fn redact(value: Value) -> Value {
     }
 }
 
+/// Text fit for a log line or a stored error: control characters (newlines included, so no
+/// forged log lines) as spaces, cut to at most `max` bytes as [`bound_str`] does.
+pub fn printable(s: &str, max: usize) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    bound_str(&clean, max)
+}
+
 /// Cut `s` to at most `max` bytes on a character boundary, saying how much was cut.
 pub fn bound_str(s: &str, max: usize) -> String {
     if s.len() <= max {

@@ -167,11 +167,13 @@ impl Config {
             }
         }
         let l = &self.login;
-        if l.session_idle_minutes == 0 || l.session_max_hours == 0 {
-            return Err(ConfigError::at(
-                "login.session_idle_minutes",
-                "session lifetimes must be at least 1",
-            ));
+        for (key, value) in [
+            ("login.session_idle_minutes", l.session_idle_minutes),
+            ("login.session_max_hours", l.session_max_hours),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::at(key, "session lifetimes must be at least 1"));
+            }
         }
         let Some(o) = &self.oidc else { return Ok(()) };
         check_url(&o.issuer_url, true).map_err(|e| ConfigError::at("oidc.issuer_url", e))?;

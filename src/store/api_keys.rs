@@ -6,7 +6,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::schema::api_keys;
+use super::schema::{api_keys, web_sessions};
 use super::{Store, StoreError, to_db};
 use crate::with_conn;
 
@@ -99,13 +99,19 @@ impl Store {
         Ok(rows)
     }
 
-    /// Revoke a key at once; `false` if there is no such active key.
+    /// Revoke a key at once, ending the dashboard sessions opened with it; `false` if there
+    /// is no such active key.
     pub fn revoke_api_key(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
-        let n = with_conn!(&mut conn, c => diesel::update(
-                api_keys::table.find(id).filter(api_keys::revoked_at.is_null()))
-            .set(api_keys::revoked_at.eq(Some(to_db(now))))
-            .execute(c))?;
+        let n = with_conn!(&mut conn, c => c.transaction(|c| {
+            let n = diesel::update(
+                    api_keys::table.find(id).filter(api_keys::revoked_at.is_null()))
+                .set(api_keys::revoked_at.eq(Some(to_db(now))))
+                .execute(c)?;
+            diesel::delete(web_sessions::table.filter(web_sessions::api_key_id.eq(id)))
+                .execute(c)?;
+            Ok::<_, diesel::result::Error>(n)
+        }))?;
         Ok(n == 1)
     }
 

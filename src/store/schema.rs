@@ -305,4 +305,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     change_counter,
     audit_log,
+    web_sessions,
+    login_flows,
 );

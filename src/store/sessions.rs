@@ -85,8 +85,8 @@ impl Store {
     }
 
     /// The live session with this token hash: not past its absolute expiry, used after
-    /// `idle_cutoff`, and, when opened with an API key, that key still active. A session
-    /// whose key was revoked is deleted here.
+    /// `idle_cutoff`, and, when opened with an API key, that key still active (revoking a key
+    /// also deletes its sessions; the join covers a sign-in racing the revocation).
     pub fn find_web_session(
         &self,
         token_hash: &str,
@@ -94,28 +94,16 @@ impl Store {
         idle_cutoff: DateTime<Utc>,
     ) -> Result<Option<WebSessionRow>, StoreError> {
         let mut conn = self.conn()?;
-        with_conn!(&mut conn, c => {
-            let row = web_sessions::table
-                .filter(web_sessions::token_hash.eq(token_hash))
-                .filter(web_sessions::expires_at.gt(to_db(now)))
-                .filter(web_sessions::last_seen_at.gt(to_db(idle_cutoff)))
-                .select(WebSessionRow::as_select())
-                .first(c)
-                .optional()?;
-            let Some(row) = row else { return Ok(None) };
-            if let Some(key_id) = row.api_key_id {
-                let active: i64 = api_keys::table
-                    .filter(api_keys::id.eq(key_id))
-                    .filter(api_keys::revoked_at.is_null())
-                    .count()
-                    .get_result(c)?;
-                if active == 0 {
-                    diesel::delete(web_sessions::table.find(row.id)).execute(c)?;
-                    return Ok(None);
-                }
-            }
-            Ok(Some(row))
-        })
+        let row = with_conn!(&mut conn, c => web_sessions::table
+            .left_join(api_keys::table.on(web_sessions::api_key_id.eq(api_keys::id.nullable())))
+            .filter(web_sessions::token_hash.eq(token_hash))
+            .filter(web_sessions::expires_at.gt(to_db(now)))
+            .filter(web_sessions::last_seen_at.gt(to_db(idle_cutoff)))
+            .filter(web_sessions::api_key_id.is_null().or(api_keys::revoked_at.is_null()))
+            .select(WebSessionRow::as_select())
+            .first(c)
+            .optional())?;
+        Ok(row)
     }
 
     /// Record activity on a session (its idle expiry starts again).

@@ -29,6 +29,9 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
+/// OpenID Connect Core §2 caps `sub` at 255 ASCII characters; more is not an honest subject.
+const MAX_SUBJECT: usize = 255;
+
 /// The `Set-Cookie` value deleting the flow cookie (sent with every callback answer).
 fn clear_flow(secure: bool) -> String {
     cookie::set_cookie(
@@ -139,10 +142,15 @@ async fn finish(
         groups: groups_claim(&id_token.to_string(), &oidc.cfg.groups_claim),
     };
     let role = map_role(&oidc.cfg, &identity).map_err(|r| {
-        tracing::info!(subject = %identity.subject, "single sign-on refused: {r:?}");
+        let subject = connectors::redact::printable(&identity.subject, MAX_SUBJECT);
+        tracing::info!(%subject, "single sign-on refused: {r:?}");
         PageError::new(StatusCode::FORBIDDEN, r.message())
     })?;
-    let principal = format!("oidc:{}#{}", claims.issuer().as_str(), identity.subject);
+    // Logged and stored: bounded and printable whatever the provider sent.
+    let principal = connectors::redact::printable(
+        &format!("oidc:{}#{}", claims.issuer().as_str(), identity.subject),
+        2 * MAX_SUBJECT,
+    );
     let display_name = identity.display_name();
     tracing::info!(%principal, role = role.as_str(), "dashboard sign-in with single sign-on");
     let opened = super::open_session(

@@ -133,7 +133,8 @@ pub(super) fn provider_failure(what: &str, e: &dyn std::error::Error) -> PageErr
         detail.push_str(&s.to_string());
         source = s.source();
     }
-    let detail: String = detail.chars().take(LOG_MAX).collect();
+    // Provider text (an error description) can be in it: no control characters, bounded.
+    let detail = connectors::redact::printable(&detail, LOG_MAX);
     tracing::warn!(step = what, error = %detail, "single sign-on failed");
     PageError::new(
         StatusCode::BAD_GATEWAY,
