@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::diff::Differ;
+use super::work::blocking;
 use crate::clock::Clock;
 use crate::config::{CollectorConfig, TenantConfig, TenantProvider};
 use crate::store::inventory::{ApplyContext, ApplyStats};
@@ -247,23 +248,10 @@ async fn collect(
     Ok((differ, summary))
 }
 
-/// Run blocking store work off the async runtime.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| StoreError::Spool(format!("store task ended: {e}")))?
-}
-
 /// Error text as stored and logged: provider data can reach it (serde quotes the values it
 /// rejects), so control characters go and the length is bounded.
 pub(crate) fn error_text(message: &str) -> String {
-    let clean: String = message
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    connectors::redact::bound_str(&clean, 2048)
+    connectors::redact::printable(message, 2048)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::web::auth::Reader;
 use crate::web::error::ApiError;
 
 /// Longest publisher accepted in the path.
-const MAX_PUBLISHER: usize = 256;
+pub(crate) const MAX_PUBLISHER: usize = 256;
 
 /// An app of the vendor with its token policy.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

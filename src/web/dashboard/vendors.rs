@@ -15,8 +15,7 @@ use super::{Layout, Nav, PageError, render, with_store};
 use crate::web::AppState;
 use crate::web::session::Viewer;
 
-/// Longest publisher accepted in the path (as the API).
-const MAX_PUBLISHER: usize = 256;
+use crate::web::api::vendors::MAX_PUBLISHER;
 /// Scopes listed at most (most granted first).
 const MAX_SCOPES: usize = 100;
 /// Users named at most on the page.
