@@ -23,25 +23,35 @@ struct Bucket {
 pub struct RateLimiter<K = i64> {
     per_sec: f64,
     burst: f64,
-    buckets: Mutex<HashMap<K, Bucket>>,
+    buckets: Mutex<Buckets<K>>,
+}
+
+struct Buckets<K> {
+    map: HashMap<K, Bucket>,
+    /// When idle buckets were last swept: at most once per [`IDLE_SECS`], so a caller
+    /// cycling through keys (client addresses) cannot make every check scan the table.
+    swept: Option<Instant>,
 }
 
 impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_sec` 0 disables the limit.
     pub fn new(per_sec: u32, burst: u32) -> RateLimiter<K> {
-        RateLimiter {
-            per_sec: f64::from(per_sec),
-            burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
-        }
+        RateLimiter::with_rate(f64::from(per_sec), burst)
     }
 
     /// `per_min` requests a minute with bursts of up to `burst`; 0 disables the limit.
     pub fn per_minute(per_min: u32, burst: u32) -> RateLimiter<K> {
+        RateLimiter::with_rate(f64::from(per_min) / 60.0, burst)
+    }
+
+    fn with_rate(per_sec: f64, burst: u32) -> RateLimiter<K> {
         RateLimiter {
-            per_sec: f64::from(per_min) / 60.0,
+            per_sec,
             burst: f64::from(burst.max(1)),
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                map: HashMap::new(),
+                swept: None,
+            }),
         }
     }
 
@@ -55,10 +65,16 @@ impl<K: Hash + Eq> RateLimiter<K> {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= SWEEP_AT {
-            buckets.retain(|_, b| now.duration_since(b.last).as_secs_f64() < IDLE_SECS);
+        let sweep_due = buckets
+            .swept
+            .is_none_or(|at| now.saturating_duration_since(at).as_secs_f64() >= IDLE_SECS);
+        if buckets.map.len() >= SWEEP_AT && sweep_due {
+            buckets
+                .map
+                .retain(|_, b| now.saturating_duration_since(b.last).as_secs_f64() < IDLE_SECS);
+            buckets.swept = Some(now);
         }
-        let b = buckets.entry(key).or_insert(Bucket {
+        let b = buckets.map.entry(key).or_insert(Bucket {
             tokens: self.burst,
             last: now,
         });
@@ -102,5 +118,31 @@ mod tests {
         let limiter = RateLimiter::new(0, 1);
         let t0 = Instant::now();
         assert!((0..10_000).all(|_| limiter.check(1, t0).is_ok()));
+    }
+
+    #[test]
+    fn idle_buckets_are_swept_at_most_once_per_idle_period() {
+        let limiter = RateLimiter::new(1, 1);
+        let t0 = Instant::now();
+        for key in 0..SWEEP_AT as i64 {
+            limiter.check(key, t0).unwrap();
+        }
+        let len = || limiter.buckets.lock().unwrap().map.len();
+        // Every bucket idle: the first check past the size sweeps them all.
+        let later = t0 + Duration::from_secs(IDLE_SECS as u64 + 1);
+        limiter.check(-1, later).unwrap();
+        assert_eq!(len(), 1);
+        // Filled again with fresh keys right away: no second sweep within the period.
+        for key in 0..SWEEP_AT as i64 {
+            limiter.check(key, later).unwrap();
+        }
+        let soon = later + Duration::from_secs(IDLE_SECS as u64 + 1) / 2;
+        limiter.check(-2, soon).unwrap();
+        assert_eq!(len(), SWEEP_AT + 2);
+        assert_eq!(
+            limiter.buckets.lock().unwrap().swept,
+            Some(later),
+            "not swept again"
+        );
     }
 }
