@@ -219,9 +219,14 @@ impl Store {
     }
 
     pub fn tenant_runs(&self, scan_id: i64) -> Result<Vec<TenantRunRow>, StoreError> {
+        self.tenant_runs_of(&[scan_id])
+    }
+
+    /// The tenant runs of several scans in one query, in run order.
+    pub fn tenant_runs_of(&self, scan_ids: &[i64]) -> Result<Vec<TenantRunRow>, StoreError> {
         let mut conn = self.conn()?;
         let rows = with_conn!(&mut conn, c => scan_tenants::table
-            .filter(scan_tenants::scan_id.eq(scan_id))
+            .filter(scan_tenants::scan_id.eq_any(scan_ids))
             .order(scan_tenants::id.asc())
             .select(TenantRunRow::as_select())
             .load(c))?;

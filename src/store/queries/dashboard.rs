@@ -247,16 +247,21 @@ impl Store {
         Ok(rows)
     }
 
-    /// The latest run of a tenant, if it ever ran.
-    pub fn last_tenant_run(&self, tenant_id: i64) -> Result<Option<TenantRunRow>, StoreError> {
+    /// Each tenant's latest run (of any scan): two queries whatever the number of tenants.
+    pub fn last_tenant_runs(&self) -> Result<Vec<TenantRunRow>, StoreError> {
         let mut conn = self.conn()?;
-        let row = with_conn!(&mut conn, c => scan_tenants::table
-            .filter(scan_tenants::tenant_id.eq(tenant_id))
-            .order(scan_tenants::id.desc())
-            .select(TenantRunRow::as_select())
-            .first(c)
-            .optional())?;
-        Ok(row)
+        let rows = with_conn!(&mut conn, c => {
+            let latest: Vec<Option<i64>> = scan_tenants::table
+                .group_by(scan_tenants::tenant_id)
+                .select(diesel::dsl::max(scan_tenants::id))
+                .load(c)?;
+            let ids: Vec<i64> = latest.into_iter().flatten().collect();
+            scan_tenants::table
+                .filter(scan_tenants::id.eq_any(ids))
+                .select(TenantRunRow::as_select())
+                .load(c)
+        })?;
+        Ok(rows)
     }
 }
 

@@ -77,11 +77,19 @@ pub async fn list_scans(
             .into_iter()
             .map(|t| (t.id, t.name))
             .collect();
-        let mut scans = Vec::new();
-        for scan in s.list_scans(None, RECENT_SCANS)? {
-            let runs = s.tenant_runs(scan.id)?;
-            scans.push((scan, runs));
+        let list = s.list_scans(None, RECENT_SCANS)?;
+        let ids: Vec<i64> = list.iter().map(|scan| scan.id).collect();
+        let mut runs: BTreeMap<i64, Vec<_>> = BTreeMap::new();
+        for run in s.tenant_runs_of(&ids)? {
+            runs.entry(run.scan_id).or_default().push(run);
         }
+        let scans: Vec<_> = list
+            .into_iter()
+            .map(|scan| {
+                let of_scan = runs.remove(&scan.id).unwrap_or_default();
+                (scan, of_scan)
+            })
+            .collect();
         Ok((scans, names, s.running_scan()?.is_some()))
     })
     .await?;

@@ -45,12 +45,11 @@ pub async fn list_tenants(
     let (tenants, counts, runs) = with_store(&state, |s| {
         let tenants = s.list_tenants()?;
         let counts: BTreeMap<i64, i64> = s.app_counts_by_tenant()?.into_iter().collect();
-        let mut runs = BTreeMap::new();
-        for t in &tenants {
-            if let Some(r) = s.last_tenant_run(t.id)? {
-                runs.insert(t.id, r);
-            }
-        }
+        let runs: BTreeMap<i64, _> = s
+            .last_tenant_runs()?
+            .into_iter()
+            .map(|r| (r.tenant_id, r))
+            .collect();
         Ok((tenants, counts, runs))
     })
     .await?;
