@@ -72,6 +72,8 @@ impl From<GrantView> for GrantRow {
 /// A finding with what the catalog says about its rule.
 #[derive(Debug, Clone)]
 pub struct FindingRow {
+    /// The stored finding's id: the anchor `#finding-<id>` (a rule can fire more than once).
+    pub id: i64,
     pub rule_id: String,
     pub severity: String,
     pub title: Clip,
@@ -91,6 +93,7 @@ impl From<FindingView> for FindingRow {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| f.evidence.clone());
         FindingRow {
+            id: f.id,
             last_seen: when(f.last_observed()),
             rule_id: f.rule_id,
             severity: f.severity,

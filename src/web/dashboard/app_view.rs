@@ -16,8 +16,16 @@ use crate::store::queries::findings::FindingView;
 pub struct RedirectView {
     pub uri: Clip,
     pub kind: String,
-    /// (rule id, severity) of each finding whose evidence names this URI.
-    pub flagged_by: Vec<(String, String)>,
+    /// Each open finding whose evidence names this URI.
+    pub flagged_by: Vec<Flag>,
+}
+
+/// A finding flagging a redirect URI, linked to its entry on the page (`#finding-<id>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    pub finding_id: i64,
+    pub rule_id: String,
+    pub severity: String,
 }
 
 /// Whether `needle` is one of the strings anywhere in `v`.
@@ -53,7 +61,11 @@ pub fn redirects(doc: &Value, findings: &[FindingView]) -> Vec<RedirectView> {
                 flagged_by: evidence
                     .iter()
                     .filter(|(e, _)| !uri.is_empty() && mentions(e, uri))
-                    .map(|(_, f)| (f.rule_id.clone(), f.severity.clone()))
+                    .map(|(_, f)| Flag {
+                        finding_id: f.id,
+                        rule_id: f.rule_id.clone(),
+                        severity: f.severity.clone(),
+                    })
                     .collect(),
             }
         })
@@ -252,10 +264,12 @@ mod tests {
             ),
         ];
         let r = redirects(&doc, &f);
-        assert_eq!(
-            r[0].flagged_by,
-            vec![("REDIRECT-001".into(), "high".into())]
-        );
+        let flags: Vec<(String, String)> = r[0]
+            .flagged_by
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.severity.clone()))
+            .collect();
+        assert_eq!(flags, vec![("REDIRECT-001".into(), "high".into())]);
         assert!(
             r[1].flagged_by.is_empty(),
             "a resolved finding flags nothing"
