@@ -28,6 +28,7 @@ where
         each,
         failure: None,
         count: 0,
+        bad_item: None,
         _item: PhantomData,
     };
     let mut de =
@@ -35,6 +36,8 @@ where
     let outcome = DocumentSeed {
         state: &mut state,
         page_keys,
+        link: None,
+        null_is_empty: false,
     }
     .deserialize(&mut de)
     .and_then(|found| {
@@ -54,7 +57,81 @@ where
                 .collect::<Vec<_>>()
                 .join(" or ")
         ))),
-        Err(e) => Err(ConnectorError::malformed(format!("invalid JSON: {e}"))),
+        Err(e) => Err(ConnectorError::malformed(format!(
+            "invalid JSON: {}{e}",
+            item_label(state.bad_item)
+        ))),
+    }
+}
+
+/// `item N: ` for the item a parse error is in, if it is in one.
+fn item_label(item: Option<u64>) -> String {
+    item.map(|i| format!("item {i}: ")).unwrap_or_default()
+}
+
+/// Where a page in memory keeps its items.
+#[derive(Debug, Clone, Copy)]
+pub enum PageItems<'k> {
+    /// Under this key of a page object (absent or `null`: no items), or the body itself when it
+    /// is a bare array.
+    Key(&'k str),
+    /// The body itself, which must be a JSON array.
+    List,
+}
+
+/// Read one page of a listing held in memory, such as an HTTP response body, straight into
+/// typed items (no intermediate `serde_json::Value` tree), with the string value of the
+/// top-level field `link_field` (a next-page link such as `@odata.nextLink`) when asked for.
+///
+/// Errors are malformed-data errors: invalid or truncated JSON, an item of the wrong shape
+/// (named by its index), or items that are not a list.
+pub fn read_page<T: DeserializeOwned>(
+    body: &[u8],
+    items: PageItems<'_>,
+    link_field: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), ConnectorError> {
+    let mut out = Vec::new();
+    let mut link = None;
+    let mut state = State {
+        each: |item: T| {
+            out.push(item);
+            Ok(())
+        },
+        failure: None,
+        count: 0,
+        bad_item: None,
+        _item: PhantomData,
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let outcome = match items {
+        PageItems::Key(key) => {
+            let keys = [key];
+            DocumentSeed {
+                state: &mut state,
+                page_keys: &keys,
+                link: link_field.map(|f| (f, &mut link)),
+                null_is_empty: true,
+            }
+            .deserialize(&mut de)
+            .map(drop)
+        }
+        PageItems::List => ItemsSeed { state: &mut state }.deserialize(&mut de),
+    }
+    .and_then(|()| de.end());
+    let bad_item = state.bad_item;
+    match outcome {
+        Ok(()) => Ok((out, link)),
+        Err(e) => Err(ConnectorError::malformed(format!(
+            "response is not a valid page ({} at line {} column {}: {}{e})",
+            match e.classify() {
+                serde_json::error::Category::Eof => "truncated",
+                serde_json::error::Category::Syntax => "syntax error",
+                _ => "unexpected data",
+            },
+            e.line(),
+            e.column(),
+            item_label(bad_item)
+        ))),
     }
 }
 
@@ -62,6 +139,8 @@ struct State<T, F> {
     each: F,
     failure: Option<ConnectorError>,
     count: u64,
+    /// The index of the item that failed to parse, if one did.
+    bad_item: Option<u64>,
     _item: PhantomData<T>,
 }
 
@@ -69,6 +148,10 @@ struct State<T, F> {
 struct DocumentSeed<'s, T, F> {
     state: &'s mut State<T, F>,
     page_keys: &'s [&'s str],
+    /// A top-level string field to keep (a page's next link) and where to keep it.
+    link: Option<(&'s str, &'s mut Option<String>)>,
+    /// Whether `null` under a page key is an empty list (a live page) or malformed (an export).
+    null_is_empty: bool,
 }
 
 impl<'de, T, F> DeserializeSeed<'de> for DocumentSeed<'_, T, F>
@@ -98,14 +181,22 @@ where
         Ok(true)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<bool, A::Error> {
         let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if !found && self.page_keys.contains(&key.as_str()) {
-                map.next_value_seed(ItemsSeed {
-                    state: &mut *self.state,
-                })?;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if !found && self.page_keys.contains(&key.as_ref()) {
+                if self.null_is_empty {
+                    map.next_value_seed(NullOr(ItemsSeed {
+                        state: &mut *self.state,
+                    }))?;
+                } else {
+                    map.next_value_seed(ItemsSeed {
+                        state: &mut *self.state,
+                    })?;
+                }
                 found = true;
+            } else if let Some((_, link)) = self.link.as_mut().filter(|(f, _)| *f == key) {
+                **link = map.next_value::<Option<String>>()?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -116,6 +207,36 @@ where
 
 struct ItemsSeed<'s, T, F> {
     state: &'s mut State<T, F>,
+}
+
+/// `null`, taken as an empty list, or what the inner seed reads.
+struct NullOr<S>(S);
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> DeserializeSeed<'de> for NullOr<S> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de, Value = ()>> Visitor<'de> for NullOr<S> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array of items or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.deserialize(d)
+    }
 }
 
 impl<'de, T, F> DeserializeSeed<'de> for ItemsSeed<'_, T, F>
@@ -146,7 +267,12 @@ where
             let item = match seq.next_element::<T>() {
                 Ok(Some(item)) => item,
                 Ok(None) => return Ok(()),
-                Err(e) => return Err(de::Error::custom(format_args!("item {index}: {e}"))),
+                Err(e) => {
+                    // Kept as it is (its category tells a truncated page from a wrong item);
+                    // the caller names the item.
+                    self.state.bad_item = Some(index);
+                    return Err(e);
+                }
             };
             self.state.count += 1;
             if let Err(e) = (self.state.each)(item) {
@@ -194,6 +320,71 @@ mod tests {
         assert!(read(r#"[{"id":1},"#).is_err());
         assert!(read(r#"{"items":[]}"#).is_err());
         assert!(read(r#"[{"id":1}] trailing"#).is_err());
+    }
+
+    fn page(body: &str, items: PageItems<'_>) -> Result<(Vec<u32>, Option<String>), String> {
+        read_page::<Item>(body.as_bytes(), items, Some("@odata.nextLink"))
+            .map(|(items, link)| (items.into_iter().map(|i| i.id).collect(), link))
+            .map_err(|e| e.message)
+    }
+
+    #[test]
+    fn a_page_in_memory_yields_its_items_and_next_link() {
+        let body = r#"{"@odata.context":"x","value":[{"id":1},{"id":2}],"@odata.nextLink":"https://graph/next"}"#;
+        assert_eq!(
+            page(body, PageItems::Key("value")),
+            Ok((vec![1, 2], Some("https://graph/next".to_string())))
+        );
+        // The link may come first, as Graph writes it; the last page has none.
+        let body = r#"{"@odata.nextLink":"n2","value":[{"id":3}]}"#;
+        assert_eq!(
+            page(body, PageItems::Key("value")),
+            Ok((vec![3], Some("n2".to_string())))
+        );
+        assert_eq!(
+            page(r#"{"value":[{"id":4}]}"#, PageItems::Key("value")),
+            Ok((vec![4], None))
+        );
+        // A live page with no items may leave the list out or make it null.
+        for empty in [r#"{}"#, r#"{"value":null}"#, r#"{"value":[]}"#] {
+            assert_eq!(
+                page(empty, PageItems::Key("value")),
+                Ok((vec![], None)),
+                "{empty}"
+            );
+        }
+        assert_eq!(
+            page(r#"[{"id":5}]"#, PageItems::Key("value")),
+            Ok((vec![5], None))
+        );
+        assert_eq!(page(r#"[{"id":6}]"#, PageItems::List), Ok((vec![6], None)));
+    }
+
+    #[test]
+    fn a_malformed_page_is_an_error_naming_what_is_wrong() {
+        let bad_item = page(
+            r#"{"value":[{"id":1},{"id":"two"}]}"#,
+            PageItems::Key("value"),
+        );
+        assert!(
+            bad_item.as_ref().is_err_and(|e| e.contains("item 1")),
+            "{bad_item:?}"
+        );
+        let truncated = page(r#"{"value":[{"id":1},{"i"#, PageItems::Key("value"));
+        assert!(
+            truncated.as_ref().is_err_and(|e| e.contains("truncated")),
+            "{truncated:?}"
+        );
+        assert!(page(r#"{"value":{"id":1}}"#, PageItems::Key("value")).is_err());
+        assert!(page(r#"{"value":[]}"#, PageItems::List).is_err());
+        assert!(page(r#"{"value":[]} trailing"#, PageItems::Key("value")).is_err());
+        assert!(
+            page(
+                r#"{"value":[],"@odata.nextLink":7}"#,
+                PageItems::Key("value")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -140,17 +140,18 @@ impl Connector for EntraConnector {
 
         // 1. Which apps are registered here (first-party): ids only, so a tenant's thousands of
         //    application objects are never all in memory; they are read again in step 2b.
+        #[derive(serde::Deserialize)]
+        struct AppIdOnly {
+            #[serde(rename = "appId")]
+            app_id: Option<String>,
+        }
         let mut registered: HashSet<String> = HashSet::new();
         let mut pages = link_pages(
             &session,
             &format!("v1.0/applications?$top={top}&$select=appId"),
         )?;
-        while let Some(items) = pages.next(&session).await? {
-            registered.extend(
-                items
-                    .iter()
-                    .filter_map(|a| a.get("appId").and_then(Value::as_str).map(str::to_string)),
-            );
+        while let Some(items) = pages.next_as::<AppIdOnly>(&session).await? {
+            registered.extend(items.into_iter().filter_map(|a| a.app_id));
         }
 
         // 2. Service principals.
@@ -240,15 +241,10 @@ impl EntraConnector {
         sink: &mut ItemSink,
         orphans: &mut u64,
     ) -> Result<(), ConnectorError> {
+        // The largest listing by far: its pages are read straight into typed grants.
         let mut pages = link_pages(session, &format!("v1.0/oauth2PermissionGrants?$top={top}"))?;
-        while let Some(items) = pages.next(session).await? {
-            for raw in items {
-                let g: parse::PermissionGrant = serde_json::from_value(raw).map_err(|e| {
-                    ConnectorError::malformed(format!("oAuth2PermissionGrant: {e}")).at(format!(
-                        "tenant {}, GET /v1.0/oauth2PermissionGrants",
-                        self.settings.name
-                    ))
-                })?;
+        while let Some(items) = pages.next_as::<parse::PermissionGrant>(session).await? {
+            for g in items {
                 let Some(app_id) = app_of_sp.get(&g.client_id).cloned() else {
                     *orphans += 1;
                     continue;

@@ -1,13 +1,21 @@
 //! One link-following pager for the providers that page with a next link: in the `Link`
 //! header (Okta, GitHub) or in a body field (Graph's `@odata.nextLink`). Every next link goes
 //! through the [`PageGuard`], so it must stay on the tenant's origin and never repeat.
+//!
+//! The pager reads one page ahead: as soon as a page names the next one, the request for it
+//! is sent in the background, so the provider's latency overlaps with the caller's work on the
+//! page in hand (a cursor chain cannot be shortened, but it need not wait for the parsing).
+//! At most one request per listing is in flight, and dropping the pager cancels it.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use url::Url;
 
 use super::{Session, json_list, page_items};
-use crate::error::ConnectorError;
-use crate::http::{PageGuard, Request, next_link};
+use crate::error::{ConnectorError, ErrorKind};
+use crate::http::{PageGuard, Request, Response, next_link};
+use crate::json_stream::{PageItems, read_page};
 
 /// Where a page names the next one.
 #[derive(Debug, Clone, Copy)]
@@ -29,11 +37,23 @@ pub enum Items {
 
 /// One listing, a page at a time.
 pub struct LinkPages {
+    /// The next page, when its request has not been sent yet (only the first page).
     next: Option<Url>,
+    /// The next page's request, sent while the caller works on the current page.
+    ahead: Option<JoinHandle<Result<Response, ConnectorError>>>,
     guard: PageGuard,
     link: NextLink,
     items: Items,
     headers: &'static [(&'static str, &'static str)],
+}
+
+impl Drop for LinkPages {
+    fn drop(&mut self) {
+        // A caller that stops early (an error, a full sink) wants no more pages.
+        if let Some(ahead) = self.ahead.take() {
+            ahead.abort();
+        }
+    }
 }
 
 impl LinkPages {
@@ -48,6 +68,7 @@ impl LinkPages {
         Ok(LinkPages {
             guard: session.http.page_guard(&format!("GET {}", first.path())),
             next: Some(first),
+            ahead: None,
             link,
             items,
             headers: &[],
@@ -60,19 +81,11 @@ impl LinkPages {
         self
     }
 
-    /// The next page's items, or `None` when the listing is done.
+    /// The next page's items as JSON values, or `None` when the listing is done.
     pub async fn next(&mut self, session: &Session) -> Result<Option<Vec<Value>>, ConnectorError> {
-        let Some(url) = self.next.take() else {
+        let Some(response) = self.response(session).await? else {
             return Ok(None);
         };
-        let mut request = Request::get(url);
-        for (name, value) in self.headers {
-            request = request.header(name, value)?;
-        }
-        let response = session
-            .http
-            .send(request, Some(session.auth.as_ref()))
-            .await?;
         let mut page = response
             .json()
             .map_err(|e| session.http.name(e, &response.url))?;
@@ -83,14 +96,88 @@ impl LinkPages {
                 .map(Value::take)
                 .and_then(|v| v.as_str().map(str::to_string)),
         };
-        if let Some(link) = link {
-            self.next = Some(self.guard.follow(&response.url, &link)?);
-        }
+        self.read_ahead(session, &response.url, link)?;
         match self.items {
             Items::Key(key) => page_items(page, key),
             Items::List => json_list(page),
         }
         .map(Some)
         .map_err(|e| session.http.name(e, &response.url))
+    }
+
+    /// The next page's items deserialized straight into `T` (no `Value` tree per item), or
+    /// `None` when the listing is done. For large listings of plain records (grants).
+    pub async fn next_as<T: DeserializeOwned>(
+        &mut self,
+        session: &Session,
+    ) -> Result<Option<Vec<T>>, ConnectorError> {
+        let Some(response) = self.response(session).await? else {
+            return Ok(None);
+        };
+        let items = match self.items {
+            Items::Key(key) => PageItems::Key(key),
+            Items::List => PageItems::List,
+        };
+        let field = match self.link {
+            NextLink::Header => None,
+            NextLink::Field(field) => Some(field),
+        };
+        let (items, body_link) = read_page::<T>(&response.body, items, field)
+            .map_err(|e| session.http.name(e, &response.url))?;
+        let link = match self.link {
+            NextLink::Header => next_link(&response.headers),
+            NextLink::Field(_) => body_link,
+        };
+        self.read_ahead(session, &response.url, link)?;
+        Ok(Some(items))
+    }
+
+    /// The response for the current page: the one read ahead, or the first page's.
+    async fn response(&mut self, session: &Session) -> Result<Option<Response>, ConnectorError> {
+        if let Some(ahead) = self.ahead.take() {
+            return match ahead.await {
+                Ok(result) => result.map(Some),
+                Err(e) => Err(ConnectorError::new(
+                    ErrorKind::Cancelled,
+                    format!("the page request ended: {e}"),
+                )),
+            };
+        }
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
+        let request = self.request(url)?;
+        session
+            .http
+            .send(request, Some(session.auth.as_ref()))
+            .await
+            .map(Some)
+    }
+
+    /// Check the next link, if any, and send its request in the background.
+    fn read_ahead(
+        &mut self,
+        session: &Session,
+        current: &Url,
+        link: Option<String>,
+    ) -> Result<(), ConnectorError> {
+        let Some(link) = link else {
+            return Ok(());
+        };
+        let url = self.guard.follow(current, &link)?;
+        let request = self.request(url)?;
+        let (http, auth) = (session.http.clone(), session.auth.clone());
+        self.ahead = Some(tokio::spawn(async move {
+            http.send(request, Some(auth.as_ref())).await
+        }));
+        Ok(())
+    }
+
+    fn request(&self, url: Url) -> Result<Request, ConnectorError> {
+        let mut request = Request::get(url);
+        for (name, value) in self.headers {
+            request = request.header(name, value)?;
+        }
+        Ok(request)
     }
 }

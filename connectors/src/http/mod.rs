@@ -501,7 +501,14 @@ impl HttpClient {
         if declared > cap as u64 {
             return Err(too_big());
         }
-        let mut body = Vec::with_capacity((declared as usize).min(cap));
+        // A compressed or chunked body declares no length: start at a typical page's size
+        // rather than growing (and copying) it from nothing, chunk by chunk.
+        let expected = if declared > 0 {
+            declared as usize
+        } else {
+            TYPICAL_BODY
+        };
+        let mut body = Vec::with_capacity(expected.min(cap));
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -516,6 +523,10 @@ impl HttpClient {
         }
     }
 }
+
+/// The buffer a body of unknown length starts with (a page of 100 directory objects is
+/// 25–100 KB).
+const TYPICAL_BODY: usize = 64 * 1024;
 
 /// Follow up to five redirects, and only within the same origin: a redirect elsewhere could
 /// carry the request, and the token with it, to a host the tenant did not name.
