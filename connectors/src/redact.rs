@@ -235,23 +235,35 @@ pub fn markers(s: &str) -> impl Iterator<Item = SecretKind> + '_ {
 
 fn redact(value: Value) -> Value {
     match value {
-        Value::Object(map) => {
+        Value::Object(mut map) => {
             // A JSON Web Key (RFC 7517) carries its private or symmetric key material in short
             // members that mean nothing elsewhere, so they are redacted only inside a JWK.
             let jwk = map.contains_key("kty");
+            let member = |k: &str, v: Value| {
+                let secret = is_secret_key(k) || (jwk && JWK_PRIVATE_MEMBERS.contains(&k));
+                if secret && !is_flag_or_container(&v) {
+                    Value::String(REDACTED.to_string())
+                } else {
+                    redact(v)
+                }
+            };
+            // Keys holding secrets are rare: only then is the object rebuilt.
+            if map
+                .keys()
+                .all(|k| matches!(redact_secrets(k), Cow::Borrowed(_)))
+            {
+                for (k, v) in map.iter_mut() {
+                    *v = member(k, std::mem::take(v));
+                }
+                return Value::Object(map);
+            }
             let mut out = Map::new();
             for (k, v) in map {
                 let k = match redact_secrets(&k) {
                     Cow::Borrowed(_) => k,
                     Cow::Owned(clean) => clean,
                 };
-                let secret =
-                    is_secret_key(&k) || (jwk && JWK_PRIVATE_MEMBERS.contains(&k.as_str()));
-                let v = if secret && !is_flag_or_container(&v) {
-                    Value::String(REDACTED.to_string())
-                } else {
-                    redact(v)
-                };
+                let v = member(&k, v);
                 out.insert(k, v);
             }
             Value::Object(out)

@@ -67,6 +67,13 @@ pub fn canonical_json_into<T: Serialize + ?Sized>(value: &T, buf: &mut Vec<u8>) 
 /// `serde_json` was built with.
 pub fn canonicalize_value(value: Value) -> Value {
     match value {
+        // serde_json's default map is already sorted: then only the members need a look.
+        Value::Object(mut map) if map.keys().is_sorted() => {
+            for v in map.values_mut() {
+                *v = canonicalize_value(std::mem::take(v));
+            }
+            Value::Object(map)
+        }
         Value::Object(map) => {
             let mut entries: Vec<(String, Value)> = map.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
