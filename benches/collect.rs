@@ -20,6 +20,10 @@ use connectors::settings::TenantSettings;
 use connectors::simulator::{EstateSize, Faults, Preset, RedirectMix, Simulator, SimulatorConfig};
 use connectors::{ItemSink, model::InventoryItem};
 
+/// The same allocator as the binary, so the figures match what `oauth-audit serve` does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -62,6 +62,9 @@ pub fn start(
             .configure(routes::configure)
     })
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    // No Nagle delay on responses written in more than one piece (a streamed body would
+    // otherwise wait for the client's delayed ACK).
+    .tcp_nodelay(true)
     .listen(listener)?
     .run();
     Ok((server, local))

@@ -76,7 +76,7 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
                     let a = ctx
                         .estate
                         .app_cached(ctx.provider, ctx.tenant, flat / g, &mut last);
-                    user_grant(ctx, &a, flat % g)
+                    user_grant(ctx, a, flat % g)
                 },
             ))
         }

@@ -3,6 +3,9 @@
 //! grants, app role assignments of service apps, and the authorization policy. Pages follow
 //! `@odata.nextLink` with `$top` (at most 999) and an opaque `$skiptoken`.
 
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use super::auth::Credentials;
@@ -73,40 +76,66 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
     let apps = ctx.estate.app_count();
     let app = |i: usize| ctx.estate.app(ctx.provider, ctx.tenant, i);
     match endpoint {
-        "applications" => Some(list(
-            ctx,
-            "applications",
-            apps,
-            |i| app(i).first_party,
-            |i| application(&app(i)),
-        )),
-        "servicePrincipals" => Some(list(
-            ctx,
-            "servicePrincipals",
-            apps + 1,
-            |_| true,
-            |i| {
-                if i == apps {
-                    graph_sp()
-                } else {
-                    service_principal(ctx, &app(i))
-                }
-            },
-        )),
+        "applications" => {
+            let select = Select::of(ctx);
+            // `scan` asks about an app before `render` draws it: build each one once.
+            let last = std::cell::RefCell::new(None);
+            let with_app = |i: usize, f: &mut dyn FnMut(&AppSpec) -> Option<Box<RawValue>>| {
+                let mut last = last.borrow_mut();
+                f(ctx
+                    .estate
+                    .app_cached(ctx.provider, ctx.tenant, i, &mut last))
+            };
+            Some(list(
+                ctx,
+                "applications",
+                apps,
+                |i| with_app(i, &mut |a| a.first_party.then(Default::default)).is_some(),
+                |i| {
+                    with_app(i, &mut |a| {
+                        if select.is_only("appId") {
+                            // What the connector asks for first: the registered apps' ids.
+                            serde_json::value::to_raw_value(&json!({"appId": app_id(a)})).ok()
+                        } else {
+                            select.raw(&application(a))
+                        }
+                    })
+                },
+            ))
+        }
+        "servicePrincipals" => {
+            let select = Select::of(ctx);
+            Some(list(
+                ctx,
+                "servicePrincipals",
+                apps + 1,
+                |_| true,
+                |i| {
+                    if i == apps {
+                        select.raw(&graph_sp())
+                    } else {
+                        select.raw(&service_principal(ctx, &app(i)))
+                    }
+                },
+            ))
+        }
         "oauth2PermissionGrants" => {
             let g = ctx.estate.grants_per_app().max(1);
             let total = apps * ctx.estate.grants_per_app();
-            let mut last = None;
+            let mut last: Option<GrantsOf> = None;
             Some(list(
                 ctx,
                 "oauth2PermissionGrants",
                 total,
                 |_| true,
                 |flat| {
-                    let a = ctx
-                        .estate
-                        .app_cached(ctx.provider, ctx.tenant, flat / g, &mut last);
-                    permission_grant(ctx, &a, flat % g)
+                    let of = match last.take() {
+                        Some(of) if of.app.index == flat / g => of,
+                        _ => GrantsOf::new(ctx.estate.app(ctx.provider, ctx.tenant, flat / g)),
+                    };
+                    let grant = of.grant(ctx, flat % g);
+                    last = Some(of);
+                    grant
                 },
             ))
         }
@@ -174,12 +203,12 @@ fn no_such_object(id: &str) -> Reply {
     )
 }
 
-fn list(
+fn list<T: Serialize>(
     ctx: &Ctx<'_>,
     name: &str,
     total: usize,
     keep: impl FnMut(usize) -> bool,
-    render: impl FnMut(usize) -> Value,
+    render: impl FnMut(usize) -> T,
 ) -> Reply {
     let top = ctx.limit("$top", MAX_TOP);
     let Some(cursor) = ctx.cursor("$skiptoken") else {
@@ -189,21 +218,79 @@ fn list(
         );
     };
     let (items, next) = scan(cursor.offset, total, top, keep);
-    let mut body = json!({
-        "@odata.context": format!("https://graph.microsoft.com/v1.0/$metadata#{name}"),
-        "value": items.into_iter().map(render).collect::<Vec<_>>(),
-    });
-    if let Some(c) = ctx.next_cursor(cursor.page, next.unwrap_or(total), next.is_some(), top) {
-        body["@odata.nextLink"] = json!(format!(
-            "{}/v1.0/{name}?$top={top}&$skiptoken={}",
-            ctx.base_url,
-            enc(&c.encode())
-        ));
-    }
-    Reply::ok(&body).page(cursor.page)
+    let next_link = ctx
+        .next_cursor(cursor.page, next.unwrap_or(total), next.is_some(), top)
+        .map(|c| {
+            format!(
+                "{}/v1.0/{name}?$top={top}&$skiptoken={}",
+                ctx.base_url,
+                enc(&c.encode())
+            )
+        });
+    let page = Page {
+        context: format!("https://graph.microsoft.com/v1.0/$metadata#{name}"),
+        value: items.into_iter().map(render).collect(),
+        next_link,
+    };
+    Reply::serialized(StatusCode::OK, &page).page(cursor.page)
 }
 
-fn secret(app: &AppSpec) -> Vec<Value> {
+/// OData `$select`: the properties a listing returns (all of them when absent).
+struct Select(Option<Vec<String>>);
+
+impl Select {
+    fn of(ctx: &Ctx<'_>) -> Select {
+        Select(
+            ctx.param("$select")
+                .map(|s| s.split(',').map(|p| p.trim().to_string()).collect()),
+        )
+    }
+
+    /// Whether exactly `property` is selected.
+    fn is_only(&self, property: &str) -> bool {
+        self.0.as_deref().is_some_and(|keep| keep == [property])
+    }
+
+    /// One item of the listing as JSON text, cut down to the selected properties.
+    fn raw<T: Serialize>(&self, item: &T) -> Option<Box<RawValue>> {
+        match &self.0 {
+            None => serde_json::value::to_raw_value(item).ok(),
+
+            Some(keep) => {
+                let mut value = serde_json::to_value(item).ok()?;
+                if let Value::Object(map) = &mut value {
+                    map.retain(|k, _| keep.iter().any(|p| p == k));
+                }
+                serde_json::value::to_raw_value(&value).ok()
+            }
+        }
+    }
+}
+
+/// A Graph collection page.
+#[derive(Serialize)]
+struct Page<T> {
+    #[serde(rename = "@odata.context")]
+    context: String,
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    next_link: Option<String>,
+}
+
+/// A Graph `passwordCredential` (the secret itself is never returned).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordCredential<'a> {
+    custom_key_identifier: Option<()>,
+    display_name: &'static str,
+    end_date_time: String,
+    hint: Option<&'a str>,
+    key_id: String,
+    secret_text: Option<()>,
+    start_date_time: String,
+}
+
+fn secret(app: &AppSpec) -> Vec<PasswordCredential<'_>> {
     if !app.has_secret {
         return Vec::new();
     }
@@ -212,61 +299,168 @@ fn secret(app: &AppSpec) -> Vec<Value> {
     } else {
         iso(app.created + chrono::Duration::days(730))
     };
-    vec![
-        json!({"customKeyIdentifier": null, "displayName": "client secret", "endDateTime": end, "hint": app.key.get(0..3), "keyId": guid(app.index, 6, &app.key), "secretText": null, "startDateTime": iso(app.created)}),
-    ]
+    vec![PasswordCredential {
+        custom_key_identifier: None,
+        display_name: "client secret",
+        end_date_time: end,
+        hint: app.key.get(0..3),
+        key_id: guid(app.index, 6, &app.key),
+        secret_text: None,
+        start_date_time: iso(app.created),
+    }]
 }
 
-fn application(app: &AppSpec) -> Value {
+/// `verifiedPublisher` of an app no publisher verified.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UnverifiedPublisher {
+    display_name: Option<()>,
+    verified_publisher_id: Option<()>,
+    added_date_time: Option<()>,
+}
+
+const UNVERIFIED: UnverifiedPublisher = UnverifiedPublisher {
+    display_name: None,
+    verified_publisher_id: None,
+    added_date_time: None,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RedirectSet<'a> {
+    redirect_uris: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    implicit_grant_settings: Option<ImplicitGrant>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImplicitGrant {
+    enable_access_token_issuance: bool,
+    enable_id_token_issuance: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceAccess {
+    resource_app_id: &'static str,
+    resource_access: Vec<Access>,
+}
+
+#[derive(Serialize)]
+struct Access {
+    id: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A Graph `application` (a registration in this tenant).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Application<'a> {
+    id: String,
+    app_id: String,
+    display_name: &'a str,
+    created_date_time: String,
+    publisher_domain: &'a str,
+    sign_in_audience: &'static str,
+    is_fallback_public_client: bool,
+    verified_publisher: UnverifiedPublisher,
+    web: RedirectSet<'a>,
+    spa: RedirectSet<'a>,
+    public_client: RedirectSet<'a>,
+    required_resource_access: [ResourceAccess; 1],
+    password_credentials: Vec<PasswordCredential<'a>>,
+    key_credentials: [(); 0],
+}
+
+fn application(app: &AppSpec) -> Application<'_> {
     let (mut web, mut spa, mut native) = (Vec::new(), Vec::new(), Vec::new());
     for uri in &app.redirect_uris {
         match app.kind {
-            Kind::Spa => spa.push(uri.clone()),
-            Kind::Native => native.push(uri.clone()),
-            _ => web.push(uri.clone()),
+            Kind::Spa => spa.push(uri.as_str()),
+            Kind::Native => native.push(uri.as_str()),
+            _ => web.push(uri.as_str()),
         }
     }
-    let access: Vec<Value> = scope_names(app.reach)
+    let access = scope_names(app.reach)
         .iter()
-        .map(|(id, _)| json!({"id": id, "type": "Scope"}))
-        .chain((app.kind == Kind::Service).then(|| json!({"id": ROLE.0, "type": "Role"})))
+        .map(|(id, _)| Access { id, kind: "Scope" })
+        .chain((app.kind == Kind::Service).then_some(Access {
+            id: ROLE.0,
+            kind: "Role",
+        }))
         .collect();
-    json!({
-        "id": guid(app.index, 2, &app.key),
-        "appId": app_id(app),
-        "displayName": app.name,
-        "createdDateTime": iso(app.created),
-        "publisherDomain": app.domain,
-        "signInAudience": "AzureADMyOrg",
-        "isFallbackPublicClient": app.kind == Kind::Native,
-        "verifiedPublisher": {"displayName": null, "verifiedPublisherId": null, "addedDateTime": null},
-        "web": {"redirectUris": web, "implicitGrantSettings": {"enableAccessTokenIssuance": app.implicit, "enableIdTokenIssuance": app.implicit}},
-        "spa": {"redirectUris": spa},
-        "publicClient": {"redirectUris": native},
-        "requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": access}],
-        "passwordCredentials": secret(app),
-        "keyCredentials": []
-    })
+    let set = |redirect_uris| RedirectSet {
+        redirect_uris,
+        implicit_grant_settings: None,
+    };
+    Application {
+        id: guid(app.index, 2, &app.key),
+        app_id: app_id(app),
+        display_name: &app.name,
+        created_date_time: iso(app.created),
+        publisher_domain: &app.domain,
+        sign_in_audience: "AzureADMyOrg",
+        is_fallback_public_client: app.kind == Kind::Native,
+        verified_publisher: UNVERIFIED,
+        web: RedirectSet {
+            redirect_uris: web,
+            implicit_grant_settings: Some(ImplicitGrant {
+                enable_access_token_issuance: app.implicit,
+                enable_id_token_issuance: app.implicit,
+            }),
+        },
+        spa: set(spa),
+        public_client: set(native),
+        required_resource_access: [ResourceAccess {
+            resource_app_id: GRAPH_APP_ID,
+            resource_access: access,
+        }],
+        password_credentials: secret(app),
+        key_credentials: [],
+    }
 }
 
-fn service_principal(ctx: &Ctx<'_>, app: &AppSpec) -> Value {
-    json!({
-        "id": sp_id(app),
-        "appId": app_id(app),
-        "displayName": app.name,
-        "appDisplayName": app.name,
-        "accountEnabled": app.enabled,
-        "appOwnerOrganizationId": org_id(ctx, app),
-        "publisherName": app.publisher,
-        "servicePrincipalType": "Application",
-        "createdDateTime": iso(app.created),
-        "verifiedPublisher": {"displayName": null, "verifiedPublisherId": null, "addedDateTime": null},
-        "replyUrls": app.redirect_uris,
-        "passwordCredentials": [],
-        "keyCredentials": [],
-        "oauth2PermissionScopes": [],
-        "appRoles": []
-    })
+/// A Graph `servicePrincipal` of one of the estate's apps.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServicePrincipal<'a> {
+    id: String,
+    app_id: String,
+    display_name: &'a str,
+    app_display_name: &'a str,
+    account_enabled: bool,
+    app_owner_organization_id: String,
+    publisher_name: &'a str,
+    service_principal_type: &'static str,
+    created_date_time: String,
+    verified_publisher: UnverifiedPublisher,
+    reply_urls: &'a [String],
+    password_credentials: [(); 0],
+    key_credentials: [(); 0],
+    oauth2_permission_scopes: [(); 0],
+    app_roles: [(); 0],
+}
+
+fn service_principal<'a>(ctx: &Ctx<'_>, app: &'a AppSpec) -> ServicePrincipal<'a> {
+    ServicePrincipal {
+        id: sp_id(app),
+        app_id: app_id(app),
+        display_name: &app.name,
+        app_display_name: &app.name,
+        account_enabled: app.enabled,
+        app_owner_organization_id: org_id(ctx, app),
+        publisher_name: &app.publisher,
+        service_principal_type: "Application",
+        created_date_time: iso(app.created),
+        verified_publisher: UNVERIFIED,
+        reply_urls: &app.redirect_uris,
+        password_credentials: [],
+        key_credentials: [],
+        oauth2_permission_scopes: [],
+        app_roles: [],
+    }
 }
 
 fn graph_sp() -> Value {
@@ -284,16 +478,66 @@ fn graph_sp() -> Value {
     })
 }
 
-fn permission_grant(ctx: &Ctx<'_>, app: &AppSpec, index: usize) -> Value {
-    let grant = ctx.estate.grant(ctx.provider, ctx.tenant, app, index);
-    let user = ctx.estate.user(ctx.provider, ctx.tenant, grant.user);
-    let scope: Vec<&str> = scope_names(app.reach).iter().map(|(_, v)| *v).collect();
-    json!({
-        "clientId": sp_id(app),
-        "consentType": "Principal",
-        "id": format!("{}{:04x}", guid(app.index, 4, &app.key).replace('-', ""), index),
-        "principalId": guid(user.index, 7, &user.key),
-        "resourceId": GRAPH_SP_ID,
-        "scope": scope.join(" ")
-    })
+/// A Graph `oAuth2PermissionGrant` (the largest listing: typed, not a `Value` tree).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PermissionGrant {
+    client_id: String,
+    consent_type: &'static str,
+    id: String,
+    principal_id: String,
+    resource_id: &'static str,
+    scope: &'static str,
+}
+
+/// One app's share of the grants listing: what every grant of the app repeats, built once.
+struct GrantsOf {
+    app: AppSpec,
+    client_id: String,
+    /// The grant id's prefix (a hyphenless guid); the grant's index follows it.
+    id_prefix: String,
+}
+
+impl GrantsOf {
+    fn new(app: AppSpec) -> GrantsOf {
+        GrantsOf {
+            client_id: sp_id(&app),
+            id_prefix: guid(app.index, 4, &app.key).replace('-', ""),
+            app,
+        }
+    }
+
+    /// The app's grant `index`.
+    fn grant(&self, ctx: &Ctx<'_>, index: usize) -> PermissionGrant {
+        let user = ctx.estate.grant_user(&self.app, index);
+        let user_key = ctx.estate.user_key(ctx.provider, ctx.tenant, user);
+        PermissionGrant {
+            client_id: self.client_id.clone(),
+            consent_type: "Principal",
+            id: format!("{}{index:04x}", self.id_prefix),
+            principal_id: guid(user, 7, &user_key),
+            resource_id: GRAPH_SP_ID,
+            scope: match self.app.reach {
+                Reach::Narrow => NARROW_SCOPE,
+                Reach::Broad => BROAD_SCOPE,
+            },
+        }
+    }
+}
+
+/// The `scope` strings of [`scope_names`], space-separated.
+const NARROW_SCOPE: &str = "openid profile User.Read";
+const BROAD_SCOPE: &str = "openid profile User.Read offline_access Mail.Read Files.ReadWrite.All";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_scope_strings_list_the_reach_scopes() {
+        for (reach, scope) in [(Reach::Narrow, NARROW_SCOPE), (Reach::Broad, BROAD_SCOPE)] {
+            let names: Vec<&str> = scope_names(reach).iter().map(|(_, v)| *v).collect();
+            assert_eq!(scope, names.join(" "), "{reach:?}");
+        }
+    }
 }

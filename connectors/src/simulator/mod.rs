@@ -42,6 +42,7 @@ pub mod auth;
 pub mod demo;
 pub mod estate;
 pub mod faults;
+mod gzip;
 pub mod reply;
 mod server;
 mod token;

@@ -93,7 +93,7 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
                         .app_cached(ctx.provider, ctx.tenant, app, &mut last);
                     let scopes = scope_names(a.reach);
                     (0..scopes.len())
-                        .map(|k| grant(ctx, &a, g * scopes.len() + k, scopes))
+                        .map(|k| grant(ctx, a, g * scopes.len() + k, scopes))
                         .collect::<Vec<_>>()
                 })
                 .collect();

@@ -28,6 +28,12 @@ pub struct Reply {
 impl Reply {
     /// A JSON answer with `status`.
     pub fn json(status: StatusCode, value: &Value) -> Reply {
+        Reply::serialized(status, value)
+    }
+
+    /// A JSON answer with `status`, serialized from any value (typed pages skip the `Value`
+    /// tree).
+    pub fn serialized<T: serde::Serialize>(status: StatusCode, value: &T) -> Reply {
         Reply {
             status,
             headers: Vec::new(),

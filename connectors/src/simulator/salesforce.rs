@@ -88,8 +88,8 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
                 let a = ctx
                     .estate
                     .app_cached(ctx.provider, ctx.tenant, i / g, &mut last);
-                let grant = ctx.estate.grant(ctx.provider, ctx.tenant, &a, i % g);
-                token(ctx, &version, &a, &grant)
+                let grant = ctx.estate.grant(ctx.provider, ctx.tenant, a, i % g);
+                token(ctx, &version, a, &grant)
             }
         })
         .collect();

@@ -47,13 +47,14 @@ pub fn spawn(
     let data = web::Data::from(state);
     let server = HttpServer::new(move || {
         App::new()
-            // The providers gzip their answers when asked to; so does the simulator.
-            .wrap(actix_web::middleware::Compress::default())
             .app_data(data.clone())
             .app_data(web::PayloadConfig::new(64 * 1024))
             .default_service(web::to(handle))
     })
     .workers(workers)
+    // A gzip answer goes out as a chunked stream (head, then body): with Nagle's algorithm on,
+    // the body would wait for the client's delayed ACK of the head, about 40 ms a response.
+    .tcp_nodelay(true)
     .disable_signals()
     .listen(listener)?
     .run();
@@ -87,7 +88,28 @@ fn query_map(query: &str) -> HashMap<String, String> {
 }
 
 async fn handle(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
-    respond(&req, &body, &state).await.into_response()
+    let mut reply = respond(&req, &body, &state).await;
+    // The providers gzip their answers when asked to; so does the simulator.
+    if accepts_gzip(&req) {
+        reply.body = super::gzip::compress(&reply.body);
+        reply
+            .headers
+            .push(("content-encoding".into(), "gzip".into()));
+    }
+    reply.into_response()
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all("accept-encoding")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or_default().trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
 }
 
 async fn respond(req: &HttpRequest, body: &[u8], state: &State) -> Reply {

@@ -74,21 +74,17 @@ impl Estate {
 
     /// App `index`, reusing `last` when it is that app already: listings of grants walk the
     /// same app several times in a row.
-    pub fn app_cached(
+    pub fn app_cached<'c>(
         &self,
         provider: Provider,
         tenant: usize,
         index: usize,
-        last: &mut Option<AppSpec>,
-    ) -> AppSpec {
-        match last {
-            Some(app) if app.index == index => app.clone(),
-            _ => {
-                let app = self.app(provider, tenant, index);
-                *last = Some(app.clone());
-                app
-            }
+        last: &'c mut Option<AppSpec>,
+    ) -> &'c AppSpec {
+        if last.as_ref().is_none_or(|app| app.index != index) {
+            *last = Some(self.app(provider, tenant, index));
         }
+        last.get_or_insert_with(|| self.app(provider, tenant, index))
     }
 
     /// Its size (with `users_per_tenant` raised to at least `grants_per_app`).
@@ -260,6 +256,16 @@ impl Estate {
         self.size.users_per_tenant
     }
 
+    /// The key of user `index` (as in [`Estate::user`]), for listings that need only its ids.
+    pub fn user_key(&self, provider: Provider, tenant: usize, index: usize) -> String {
+        format!("{:016x}", self.h(provider, tenant, &[4, index as u64]))
+    }
+
+    /// The user holding grant `index` of app `app` (as in [`Estate::grant`]).
+    pub fn grant_user(&self, app: &AppSpec, index: usize) -> usize {
+        (app.index * self.size.grants_per_app + index) % self.size.users_per_tenant
+    }
+
     /// User `index` of a tenant.
     pub fn user(&self, provider: Provider, tenant: usize, index: usize) -> UserSpec {
         let names = [
@@ -268,7 +274,7 @@ impl Estate {
         let login = format!("{}{index}", names[index % names.len()]);
         UserSpec {
             index,
-            key: format!("{:016x}", self.h(provider, tenant, &[4, index as u64])),
+            key: self.user_key(provider, tenant, index),
             email: format!("{login}@{}", self.tenant_domain(provider, tenant)),
             login,
         }
