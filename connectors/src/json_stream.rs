@@ -13,60 +13,163 @@ use std::marker::PhantomData;
 
 use crate::error::ConnectorError;
 
+mod scan;
+
 /// Call `each` for every item of the list in `reader`.
 ///
 /// The list is either the whole document (`[...]`) or the array under one of `page_keys` of a
 /// page object; other keys of the page are skipped. `each` may stop the read by returning an
 /// error, which is returned as is. Returns the number of items read.
-pub fn for_each_item<T, R, F>(reader: R, page_keys: &[&str], each: F) -> Result<u64, ConnectorError>
+///
+/// The document is walked with [`scan::Scanner`] and each item parsed from its own bytes, so
+/// memory holds one item at a time; every item, every skipped member and the structure around
+/// them are still validated as JSON.
+pub fn for_each_item<T, R, F>(
+    reader: R,
+    page_keys: &[&str],
+    mut each: F,
+) -> Result<u64, ConnectorError>
 where
     T: DeserializeOwned,
     R: Read,
     F: FnMut(T) -> Result<(), ConnectorError>,
 {
-    let mut state = State {
-        each,
-        failure: None,
+    let mut doc = scan::Scanner::new(std::io::BufReader::with_capacity(1 << 16, reader));
+    let mut items = ItemReader {
+        buf: Vec::new(),
         count: 0,
-        bad_item: None,
-        _item: PhantomData,
     };
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
-    let outcome = DocumentSeed {
-        state: &mut state,
-        page_keys,
-        link: None,
-        null_is_empty: false,
+    let found = match doc.peek().map_err(invalid)? {
+        Some(b'[') => {
+            items.list(&mut doc, &mut each)?;
+            true
+        }
+        Some(b'{') => items.page(&mut doc, page_keys, &mut each)?,
+        Some(byte) => {
+            return Err(invalid(scan::ScanError::Unexpected {
+                byte,
+                expected: "a list or a page object",
+            }));
+        }
+        None => return Err(invalid(scan::ScanError::Truncated)),
+    };
+    if let Some(byte) = doc.peek().map_err(invalid)? {
+        return Err(invalid(scan::ScanError::Unexpected {
+            byte,
+            expected: "the end of the document",
+        }));
     }
-    .deserialize(&mut de)
-    .and_then(|found| {
-        de.end()?;
-        Ok(found)
-    });
-    if let Some(failure) = state.failure.take() {
-        return Err(failure);
-    }
-    match outcome {
-        Ok(true) => Ok(state.count),
-        Ok(false) => Err(ConnectorError::malformed(format!(
+    if !found {
+        return Err(ConnectorError::malformed(format!(
             "expected a JSON array or an object with a list under {}",
             page_keys
                 .iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(" or ")
-        ))),
-        Err(e) => Err(ConnectorError::malformed(format!(
-            "invalid JSON: {}{e}",
-            item_label(state.bad_item)
-        ))),
+        )));
     }
+    Ok(items.count)
 }
 
-/// `item N: ` for the item a parse error is in, if it is in one.
-fn item_label(item: Option<u64>) -> String {
-    item.map(|i| format!("item {i}: ")).unwrap_or_default()
+fn invalid(e: impl fmt::Display) -> ConnectorError {
+    ConnectorError::malformed(format!("invalid JSON: {e}"))
+}
+
+/// The items of one document, parsed one at a time from a reused buffer.
+struct ItemReader {
+    buf: Vec<u8>,
+    count: u64,
+}
+
+impl ItemReader {
+    /// The next value's bytes, in `self.buf`.
+    fn take<R: std::io::BufRead>(
+        &mut self,
+        doc: &mut scan::Scanner<R>,
+    ) -> Result<(), ConnectorError> {
+        self.buf.clear();
+        doc.value(&mut self.buf).map_err(|e| match e {
+            scan::ScanError::Truncated | scan::ScanError::Io(_) => invalid(e),
+            other => invalid(format!("item {}: {other}", self.count)),
+        })
+    }
+
+    /// A list (`[` next), each item handed to `each`.
+    fn list<T, R, F>(
+        &mut self,
+        doc: &mut scan::Scanner<R>,
+        each: &mut F,
+    ) -> Result<(), ConnectorError>
+    where
+        T: DeserializeOwned,
+        R: std::io::BufRead,
+        F: FnMut(T) -> Result<(), ConnectorError>,
+    {
+        doc.expect(b"[", "`[`").map_err(invalid)?;
+        if doc.peek().map_err(invalid)? == Some(b']') {
+            doc.expect(b"]", "`]`").map_err(invalid)?;
+            return Ok(());
+        }
+        loop {
+            self.take(doc)?;
+            let item = serde_json::from_slice::<T>(&self.buf)
+                .map_err(|e| invalid(format!("item {}: {e}", self.count)))?;
+            self.count += 1;
+            each(item)?;
+            if doc.expect(b",]", "`,` or `]`").map_err(invalid)? == b']' {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A page object (`{` next): the list under the first of `page_keys` present; other
+    /// members are checked and skipped. Returns whether a list was found.
+    fn page<T, R, F>(
+        &mut self,
+        doc: &mut scan::Scanner<R>,
+        page_keys: &[&str],
+        each: &mut F,
+    ) -> Result<bool, ConnectorError>
+    where
+        T: DeserializeOwned,
+        R: std::io::BufRead,
+        F: FnMut(T) -> Result<(), ConnectorError>,
+    {
+        doc.expect(b"{", "`{`").map_err(invalid)?;
+        if doc.peek().map_err(invalid)? == Some(b'}') {
+            doc.expect(b"}", "`}`").map_err(invalid)?;
+            return Ok(false);
+        }
+        let mut found = false;
+        loop {
+            if doc.peek().map_err(invalid)? != Some(b'"') {
+                let byte = doc
+                    .peek()
+                    .map_err(invalid)?
+                    .ok_or_else(|| invalid(scan::ScanError::Truncated))?;
+                return Err(invalid(scan::ScanError::Unexpected {
+                    byte,
+                    expected: "a member name",
+                }));
+            }
+            self.take(doc)?;
+            let key: String = serde_json::from_slice(&self.buf).map_err(invalid)?;
+            doc.expect(b":", "`:`").map_err(invalid)?;
+            if !found && page_keys.contains(&key.as_str()) {
+                self.list(doc, each)?;
+                found = true;
+            } else {
+                self.take(doc)?;
+                serde_json::from_slice::<IgnoredAny>(&self.buf).map_err(|e| {
+                    invalid(format!("`{}`: {e}", crate::redact::bound_str(&key, 64)))
+                })?;
+            }
+            if doc.expect(b",}", "`,` or `}`").map_err(invalid)? == b'}' {
+                return Ok(found);
+            }
+        }
+    }
 }
 
 /// Where a page in memory keeps its items.
@@ -133,6 +236,11 @@ pub fn read_page<T: DeserializeOwned>(
             item_label(bad_item)
         ))),
     }
+}
+
+/// `item N: ` for the item a parse error is in, if it is in one.
+fn item_label(item: Option<u64>) -> String {
+    item.map(|i| format!("item {i}: ")).unwrap_or_default()
 }
 
 struct State<T, F> {
