@@ -4,6 +4,8 @@
 use connectors::model::{InventoryItem, OAuthApp, TenantPolicy, canonical_json_into};
 use std::collections::HashSet;
 
+type DiffSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 use super::spool::Spool;
 use crate::store::StoreError;
 use crate::store::inventory::{GrantDigest, Snapshot, grant_digest, grant_hash_of};
@@ -18,8 +20,8 @@ pub struct Differ {
     pub credentials_seen: u64,
     /// Items the connector sent twice (the first one counts).
     pub duplicates: u64,
-    new_apps: HashSet<String>,
-    new_grants: HashSet<GrantDigest>,
+    new_apps: DiffSet<String>,
+    new_grants: DiffSet<GrantDigest>,
     /// Reused for each item's canonical JSON.
     buf: Vec<u8>,
 }
@@ -34,8 +36,8 @@ impl Differ {
             grants_seen: 0,
             credentials_seen: 0,
             duplicates: 0,
-            new_apps: HashSet::new(),
-            new_grants: HashSet::new(),
+            new_apps: DiffSet::default(),
+            new_grants: DiffSet::default(),
             buf: Vec::new(),
         }
     }

@@ -27,6 +27,17 @@ pub struct AppRow<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// A new app: its identity in the tenant and its first row.
+#[derive(Insertable)]
+#[diesel(table_name = apps)]
+pub struct NewAppRow<'a> {
+    pub tenant_id: i64,
+    pub external_id: &'a str,
+    pub first_seen: NaiveDateTime,
+    #[diesel(embed)]
+    pub row: AppRow<'a>,
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = app_versions)]
 pub struct VersionRow {
@@ -93,6 +104,8 @@ pub struct EventRow {
 
 /// Grants per INSERT statement (18 bind parameters each).
 const GRANT_CHUNK: usize = 100;
+/// New apps per INSERT statement (18 bind parameters each).
+pub const APP_CHUNK: usize = 100;
 
 /// Removed rows as reported back for change events: (id, app id, label).
 pub type RemovedRow = (i64, i64, String);
@@ -101,13 +114,8 @@ pub type RemovedRow = (i64, i64, String);
 pub trait InventoryWriter {
     /// The tenant's `last_success_scan_id`, locking the tenant row until the transaction ends.
     fn lock_tenant(&mut self, tenant_id: i64) -> QueryResult<Option<i64>>;
-    fn insert_app(
-        &mut self,
-        tenant_id: i64,
-        external_id: &str,
-        first_seen: NaiveDateTime,
-        row: &AppRow,
-    ) -> QueryResult<i64>;
+    /// Insert new apps; returns (id, external id) of each, in no particular order.
+    fn insert_apps(&mut self, rows: &[NewAppRow]) -> QueryResult<Vec<(i64, String)>>;
     fn update_app(&mut self, id: i64, row: &AppRow) -> QueryResult<()>;
     fn set_app_activity(&mut self, id: i64, last_used_at: Option<NaiveDateTime>)
     -> QueryResult<()>;
@@ -155,22 +163,17 @@ macro_rules! impl_inventory_writer {
                 TenantLock::lock(self, tenant_id)
             }
 
-            fn insert_app(
-                &mut self,
-                tenant_id: i64,
-                external_id: &str,
-                first_seen: NaiveDateTime,
-                row: &AppRow,
-            ) -> QueryResult<i64> {
-                diesel::insert_into(apps::table)
-                    .values((
-                        apps::tenant_id.eq(tenant_id),
-                        apps::external_id.eq(external_id),
-                        apps::first_seen.eq(first_seen),
-                        row,
-                    ))
-                    .returning(apps::id)
-                    .get_result(self)
+            fn insert_apps(&mut self, rows: &[NewAppRow]) -> QueryResult<Vec<(i64, String)>> {
+                let mut ids = Vec::with_capacity(rows.len());
+                for chunk in rows.chunks(APP_CHUNK) {
+                    ids.extend(
+                        diesel::insert_into(apps::table)
+                            .values(chunk)
+                            .returning((apps::id, apps::external_id))
+                            .get_results::<(i64, String)>(self)?,
+                    );
+                }
+                Ok(ids)
             }
 
             fn update_app(&mut self, id: i64, row: &AppRow) -> QueryResult<()> {
