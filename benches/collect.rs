@@ -7,6 +7,10 @@
 //! per-tenant concurrency cannot shorten a cursor chain). The benchmark prints the ideal, the
 //! measured wall time, their ratio, and the process's peak RSS (client and simulator together).
 //!
+//! The simulator runs in this process on the same two cores, so its own work (building and
+//! gzipping about 6,500 pages) is part of what delays each answer; a real provider spends that
+//! on its own machines.
+//!
 //! `cargo bench --bench collect` (env: `COLLECT_TENANTS`, `COLLECT_APPS`, `COLLECT_GRANTS`,
 //! `COLLECT_LATENCY_MS`). Run it on an otherwise idle machine: it measures waiting, and a loaded
 //! CPU delays every answer.
