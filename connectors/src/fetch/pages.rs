@@ -181,3 +181,106 @@ impl LinkPages {
         Ok(request)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Provider;
+    use crate::auth::{Scheme, StaticToken};
+    use crate::http::HttpClient;
+    use serde_json::json;
+    use std::sync::Arc;
+    use std::time::Duration;
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn session(server: &MockServer) -> Session {
+        let http = HttpClient::new(
+            "acme",
+            Provider::Entra,
+            crate::http::HttpSettings {
+                requests_per_second: None,
+                ..crate::http::HttpSettings::default()
+            },
+        )
+        .unwrap();
+        let auth = Arc::new(StaticToken::new(Scheme::Bearer, "t".into()));
+        Session::new(http, auth, Url::parse(&server.uri()).unwrap())
+    }
+
+    /// Page `n` of 3 at `/v1.0/things?page=n`, answered once, after `delay`.
+    async fn mount_page(server: &MockServer, n: u32, delay: Duration, times: u64) {
+        let next = (n < 3).then(|| format!("{}/v1.0/things?page={}", server.uri(), n + 1));
+        let mut body = json!({"value": [{"id": n * 10}, {"id": n * 10 + 1}]});
+        if let Some(next) = next {
+            body["@odata.nextLink"] = json!(next);
+        }
+        Mock::given(method("GET"))
+            .and(path("/v1.0/things"))
+            .and(query_param("page", n.to_string()))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(body)
+                    .set_delay(delay),
+            )
+            .expect(times)
+            .mount(server)
+            .await;
+    }
+
+    fn pages(s: &Session) -> LinkPages {
+        LinkPages::new(
+            s,
+            "v1.0/things?page=1",
+            NextLink::Field("@odata.nextLink"),
+            Items::Key("value"),
+        )
+        .unwrap()
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Thing {
+        id: u32,
+    }
+
+    #[tokio::test]
+    async fn reading_ahead_asks_for_each_page_once_and_keeps_the_order() {
+        let server = MockServer::start().await;
+        for n in 1..=3 {
+            mount_page(&server, n, Duration::ZERO, 2).await;
+        }
+        let s = session(&server);
+        let mut typed = pages(&s);
+        let mut ids = Vec::new();
+        while let Some(items) = typed.next_as::<Thing>(&s).await.unwrap() {
+            ids.extend(items.into_iter().map(|t| t.id));
+        }
+        assert_eq!(ids, [10, 11, 20, 21, 30, 31]);
+        let mut values = pages(&s);
+        let mut ids = Vec::new();
+        while let Some(items) = values.next(&s).await.unwrap() {
+            ids.extend(items.iter().filter_map(|v| v["id"].as_u64()));
+        }
+        assert_eq!(ids, [10, 11, 20, 21, 30, 31]);
+        // Each page twice in all: once per listing, never a third time.
+        server.verify().await;
+        assert_eq!(s.summary().requests, 6);
+    }
+
+    #[tokio::test]
+    async fn a_pager_dropped_early_asks_for_no_page_past_the_one_read_ahead() {
+        let server = MockServer::start().await;
+        mount_page(&server, 1, Duration::ZERO, 1).await;
+        mount_page(&server, 2, Duration::from_millis(300), 1).await;
+        mount_page(&server, 3, Duration::ZERO, 0).await;
+        let s = session(&server);
+        let mut listing = pages(&s);
+        let first = listing.next_as::<Thing>(&s).await.unwrap().unwrap();
+        assert_eq!(first.len(), 2);
+        // Page 2 is in flight; the caller gives up.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(listing);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        server.verify().await;
+    }
+}
