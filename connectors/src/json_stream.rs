@@ -9,7 +9,6 @@ use serde::de::{
 };
 use std::fmt;
 use std::io::Read;
-use std::marker::PhantomData;
 
 use crate::error::ConnectorError;
 
@@ -91,8 +90,13 @@ impl ItemReader {
         self.buf.clear();
         doc.value(&mut self.buf).map_err(|e| match e {
             scan::ScanError::Truncated | scan::ScanError::Io(_) => invalid(e),
-            other => invalid(format!("item {}: {other}", self.count)),
+            other => self.in_item(other),
         })
+    }
+
+    /// An error in the item being read, named by its index.
+    fn in_item(&self, e: impl fmt::Display) -> ConnectorError {
+        invalid(format!("item {}: {e}", self.count))
     }
 
     /// A list (`[` next), each item handed to `each`.
@@ -113,8 +117,7 @@ impl ItemReader {
         }
         loop {
             self.take(doc)?;
-            let item = serde_json::from_slice::<T>(&self.buf)
-                .map_err(|e| invalid(format!("item {}: {e}", self.count)))?;
+            let item = serde_json::from_slice::<T>(&self.buf).map_err(|e| self.in_item(e))?;
             self.count += 1;
             each(item)?;
             if doc.expect(b",]", "`,` or `]`").map_err(invalid)? == b']' {
@@ -143,15 +146,15 @@ impl ItemReader {
         }
         let mut found = false;
         loop {
-            if doc.peek().map_err(invalid)? != Some(b'"') {
-                let byte = doc
-                    .peek()
-                    .map_err(invalid)?
-                    .ok_or_else(|| invalid(scan::ScanError::Truncated))?;
-                return Err(invalid(scan::ScanError::Unexpected {
-                    byte,
-                    expected: "a member name",
-                }));
+            match doc.peek().map_err(invalid)? {
+                Some(b'"') => {}
+                Some(byte) => {
+                    return Err(invalid(scan::ScanError::Unexpected {
+                        byte,
+                        expected: "a member name",
+                    }));
+                }
+                None => return Err(invalid(scan::ScanError::Truncated)),
             }
             self.take(doc)?;
             let key: String = serde_json::from_slice(&self.buf).map_err(invalid)?;
@@ -193,37 +196,24 @@ pub fn read_page<T: DeserializeOwned>(
     items: PageItems<'_>,
     link_field: Option<&str>,
 ) -> Result<(Vec<T>, Option<String>), ConnectorError> {
-    let mut out = Vec::new();
-    let mut link = None;
-    let mut state = State {
-        each: |item: T| {
-            out.push(item);
-            Ok(())
-        },
-        failure: None,
-        count: 0,
+    let mut page = Collected {
+        items: Vec::new(),
         bad_item: None,
-        _item: PhantomData,
     };
+    let mut link = None;
     let mut de = serde_json::Deserializer::from_slice(body);
     let outcome = match items {
-        PageItems::Key(key) => {
-            let keys = [key];
-            DocumentSeed {
-                state: &mut state,
-                page_keys: &keys,
-                link: link_field.map(|f| (f, &mut link)),
-                null_is_empty: true,
-            }
-            .deserialize(&mut de)
-            .map(drop)
+        PageItems::Key(key) => PageSeed {
+            page: &mut page,
+            key,
+            link: link_field.map(|f| (f, &mut link)),
         }
-        PageItems::List => ItemsSeed { state: &mut state }.deserialize(&mut de),
+        .deserialize(&mut de),
+        PageItems::List => ItemsSeed { page: &mut page }.deserialize(&mut de),
     }
     .and_then(|()| de.end());
-    let bad_item = state.bad_item;
     match outcome {
-        Ok(()) => Ok((out, link)),
+        Ok(()) => Ok((page.items, link)),
         Err(e) => Err(ConnectorError::malformed(format!(
             "response is not a valid page ({} at line {} column {}: {}{e})",
             match e.classify() {
@@ -233,75 +223,52 @@ pub fn read_page<T: DeserializeOwned>(
             },
             e.line(),
             e.column(),
-            item_label(bad_item)
+            page.bad_item
+                .map(|i| format!("item {i}: "))
+                .unwrap_or_default()
         ))),
     }
 }
 
-/// `item N: ` for the item a parse error is in, if it is in one.
-fn item_label(item: Option<u64>) -> String {
-    item.map(|i| format!("item {i}: ")).unwrap_or_default()
+/// The items of a page read so far, and the index of the one that failed to parse, if any.
+struct Collected<T> {
+    items: Vec<T>,
+    bad_item: Option<usize>,
 }
 
-struct State<T, F> {
-    each: F,
-    failure: Option<ConnectorError>,
-    count: u64,
-    /// The index of the item that failed to parse, if one did.
-    bad_item: Option<u64>,
-    _item: PhantomData<T>,
-}
-
-/// Deserializes the document; yields whether a list was found.
-struct DocumentSeed<'s, T, F> {
-    state: &'s mut State<T, F>,
-    page_keys: &'s [&'s str],
-    /// A top-level string field to keep (a page's next link) and where to keep it.
+/// A page object: the list under `key` (absent or `null`: no items), a bare list, and the
+/// string of a top-level `link` field kept where it points.
+struct PageSeed<'s, T> {
+    page: &'s mut Collected<T>,
+    key: &'s str,
     link: Option<(&'s str, &'s mut Option<String>)>,
-    /// Whether `null` under a page key is an empty list (a live page) or malformed (an export).
-    null_is_empty: bool,
 }
 
-impl<'de, T, F> DeserializeSeed<'de> for DocumentSeed<'_, T, F>
-where
-    T: DeserializeOwned,
-    F: FnMut(T) -> Result<(), ConnectorError>,
-{
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<'_, T> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, T, F> Visitor<'de> for DocumentSeed<'_, T, F>
-where
-    T: DeserializeOwned,
-    F: FnMut(T) -> Result<(), ConnectorError>,
-{
-    type Value = bool;
+impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<'_, T> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of items or a page object")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<bool, A::Error> {
-        ItemsSeed { state: self.state }.visit_seq(seq)?;
-        Ok(true)
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        ItemsSeed { page: self.page }.visit_seq(seq)
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<bool, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let mut found = false;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if !found && self.page_keys.contains(&key.as_ref()) {
-                if self.null_is_empty {
-                    map.next_value_seed(NullOr(ItemsSeed {
-                        state: &mut *self.state,
-                    }))?;
-                } else {
-                    map.next_value_seed(ItemsSeed {
-                        state: &mut *self.state,
-                    })?;
-                }
+            if !found && key == self.key {
+                map.next_value_seed(NullOr(ItemsSeed {
+                    page: &mut *self.page,
+                }))?;
                 found = true;
             } else if let Some((_, link)) = self.link.as_mut().filter(|(f, _)| *f == key) {
                 **link = map.next_value::<Option<String>>()?;
@@ -309,12 +276,8 @@ where
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(found)
+        Ok(())
     }
-}
-
-struct ItemsSeed<'s, T, F> {
-    state: &'s mut State<T, F>,
 }
 
 /// `null`, taken as an empty list, or what the inner seed reads.
@@ -347,22 +310,19 @@ impl<'de, S: DeserializeSeed<'de, Value = ()>> Visitor<'de> for NullOr<S> {
     }
 }
 
-impl<'de, T, F> DeserializeSeed<'de> for ItemsSeed<'_, T, F>
-where
-    T: DeserializeOwned,
-    F: FnMut(T) -> Result<(), ConnectorError>,
-{
+/// A JSON array, each item deserialized into the page.
+struct ItemsSeed<'s, T> {
+    page: &'s mut Collected<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ItemsSeed<'_, T> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, T, F> Visitor<'de> for ItemsSeed<'_, T, F>
-where
-    T: DeserializeOwned,
-    F: FnMut(T) -> Result<(), ConnectorError>,
-{
+impl<'de, T: DeserializeOwned> Visitor<'de> for ItemsSeed<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -371,21 +331,15 @@ where
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         loop {
-            let index = self.state.count;
-            let item = match seq.next_element::<T>() {
-                Ok(Some(item)) => item,
+            match seq.next_element::<T>() {
+                Ok(Some(item)) => self.page.items.push(item),
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     // Kept as it is (its category tells a truncated page from a wrong item);
-                    // the caller names the item.
-                    self.state.bad_item = Some(index);
+                    // `read_page` names the item.
+                    self.page.bad_item = Some(self.page.items.len());
                     return Err(e);
                 }
-            };
-            self.state.count += 1;
-            if let Err(e) = (self.state.each)(item) {
-                self.state.failure = Some(e);
-                return Err(de::Error::custom("stopped"));
             }
         }
     }

@@ -2,13 +2,10 @@
 //! was seen and spool only what is new or changed.
 
 use connectors::model::{InventoryItem, OAuthApp, TenantPolicy, canonical_json_into};
-use std::collections::HashSet;
-
-type DiffSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
 use super::spool::Spool;
 use crate::store::StoreError;
-use crate::store::inventory::{GrantDigest, Snapshot, grant_digest, grant_hash_of};
+use crate::store::inventory::{DiffSet, GrantDigest, Snapshot, grant_digest, grant_hash_of};
 
 /// The state of one tenant's diff.
 pub struct Differ {

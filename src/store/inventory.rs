@@ -84,6 +84,8 @@ pub struct PrevGrant {
 /// The hash maps of a scan's diff: keyed per process (not attacker-predictable) and several
 /// times faster than the standard SipHash on the snapshot's millions of short keys.
 pub type DiffMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// The sets of a scan's diff, hashed as [`DiffMap`].
+pub type DiffSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// The identity and content hash of everything stored for one tenant.
 #[derive(Debug, Default)]

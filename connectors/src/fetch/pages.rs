@@ -26,14 +26,8 @@ pub enum NextLink {
     Field(&'static str),
 }
 
-/// Where a page holds its items.
-#[derive(Debug, Clone, Copy)]
-pub enum Items {
-    /// Under this key, or the body itself when it is a bare array.
-    Key(&'static str),
-    /// The body must be a JSON array.
-    List,
-}
+/// Where a page holds its items: under a key of the page object, or the body itself.
+pub type Items = PageItems<'static>;
 
 /// One listing, a page at a time.
 pub struct LinkPages {
@@ -98,8 +92,8 @@ impl LinkPages {
         };
         self.read_ahead(session, &response.url, link)?;
         match self.items {
-            Items::Key(key) => page_items(page, key),
-            Items::List => json_list(page),
+            PageItems::Key(key) => page_items(page, key),
+            PageItems::List => json_list(page),
         }
         .map(Some)
         .map_err(|e| session.http.name(e, &response.url))
@@ -114,15 +108,11 @@ impl LinkPages {
         let Some(response) = self.response(session).await? else {
             return Ok(None);
         };
-        let items = match self.items {
-            Items::Key(key) => PageItems::Key(key),
-            Items::List => PageItems::List,
-        };
         let field = match self.link {
             NextLink::Header => None,
             NextLink::Field(field) => Some(field),
         };
-        let (items, body_link) = read_page::<T>(&response.body, items, field)
+        let (items, body_link) = read_page::<T>(&response.body, self.items, field)
             .map_err(|e| session.http.name(e, &response.url))?;
         let link = match self.link {
             NextLink::Header => next_link(&response.headers),

@@ -80,28 +80,25 @@ pub fn respond(ctx: &Ctx<'_>, endpoint: &'static str) -> Option<Reply> {
             let select = Select::of(ctx);
             // `scan` asks about an app before `render` draws it: build each one once.
             let last = std::cell::RefCell::new(None);
-            let with_app = |i: usize, f: &mut dyn FnMut(&AppSpec) -> Option<Box<RawValue>>| {
+            let first_party = |i| {
                 let mut last = last.borrow_mut();
-                f(ctx
-                    .estate
-                    .app_cached(ctx.provider, ctx.tenant, i, &mut last))
+                ctx.estate
+                    .app_cached(ctx.provider, ctx.tenant, i, &mut last)
+                    .first_party
             };
-            Some(list(
-                ctx,
-                "applications",
-                apps,
-                |i| with_app(i, &mut |a| a.first_party.then(Default::default)).is_some(),
-                |i| {
-                    with_app(i, &mut |a| {
-                        if select.is_only("appId") {
-                            // What the connector asks for first: the registered apps' ids.
-                            serde_json::value::to_raw_value(&json!({"appId": app_id(a)})).ok()
-                        } else {
-                            select.raw(&application(a))
-                        }
-                    })
-                },
-            ))
+            let render = |i| {
+                let mut last = last.borrow_mut();
+                let a = ctx
+                    .estate
+                    .app_cached(ctx.provider, ctx.tenant, i, &mut last);
+                if select.is_only("appId") {
+                    // What the connector asks for first: the registered apps' ids.
+                    serde_json::value::to_raw_value(&json!({"appId": app_id(a)})).ok()
+                } else {
+                    select.raw(&application(a))
+                }
+            };
+            Some(list(ctx, "applications", apps, first_party, render))
         }
         "servicePrincipals" => {
             let select = Select::of(ctx);
@@ -255,7 +252,6 @@ impl Select {
     fn raw<T: Serialize>(&self, item: &T) -> Option<Box<RawValue>> {
         match &self.0 {
             None => serde_json::value::to_raw_value(item).ok(),
-
             Some(keep) => {
                 let mut value = serde_json::to_value(item).ok()?;
                 if let Value::Object(map) = &mut value {

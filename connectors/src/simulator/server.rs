@@ -107,7 +107,13 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         .any(|coding| {
             let mut parts = coding.split(';');
             let name = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            // `gzip;q=0` means "not gzip" (RFC 9110 §12.5.3).
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    == Some(0.0)
+            });
             name.eq_ignore_ascii_case("gzip") && !refused
         })
 }

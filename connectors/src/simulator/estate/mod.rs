@@ -81,9 +81,7 @@ impl Estate {
         index: usize,
         last: &'c mut Option<AppSpec>,
     ) -> &'c AppSpec {
-        if last.as_ref().is_none_or(|app| app.index != index) {
-            *last = Some(self.app(provider, tenant, index));
-        }
+        last.take_if(|app| app.index != index);
         last.get_or_insert_with(|| self.app(provider, tenant, index))
     }
 
