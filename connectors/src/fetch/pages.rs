@@ -7,7 +7,7 @@
 //! page in hand (a cursor chain cannot be shortened, but it need not wait for the parsing).
 //! At most one request per listing is in flight, and dropping the pager cancels it.
 
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -80,17 +80,10 @@ impl LinkPages {
         let Some(response) = self.response(session).await? else {
             return Ok(None);
         };
-        let mut page = response
+        self.read_ahead_of(session, &response)?;
+        let page = response
             .json()
             .map_err(|e| session.http.name(e, &response.url))?;
-        let link = match self.link {
-            NextLink::Header => next_link(&response.headers),
-            NextLink::Field(field) => page
-                .get_mut(field)
-                .map(Value::take)
-                .and_then(|v| v.as_str().map(str::to_string)),
-        };
-        self.read_ahead(session, &response.url, link)?;
         match self.items {
             PageItems::Key(key) => page_items(page, key),
             PageItems::List => json_list(page),
@@ -108,18 +101,30 @@ impl LinkPages {
         let Some(response) = self.response(session).await? else {
             return Ok(None);
         };
-        let field = match self.link {
-            NextLink::Header => None,
-            NextLink::Field(field) => Some(field),
-        };
-        let (items, body_link) = read_page::<T>(&response.body, self.items, field)
+        self.read_ahead_of(session, &response)?;
+        let (items, _) = read_page::<T>(&response.body, self.items, None)
             .map_err(|e| session.http.name(e, &response.url))?;
+        Ok(Some(items))
+    }
+
+    /// Send the request for the page after `response`, if it names one, before the caller
+    /// parses this page: the next link is read first (from the header, or by skimming the body
+    /// for its one top-level field), so parsing is off the chain's critical path. A body too
+    /// malformed to skim names no next page; the parse that follows reports it.
+    fn read_ahead_of(
+        &mut self,
+        session: &Session,
+        response: &Response,
+    ) -> Result<(), ConnectorError> {
         let link = match self.link {
             NextLink::Header => next_link(&response.headers),
-            NextLink::Field(_) => body_link,
+            NextLink::Field(field) => {
+                read_page::<IgnoredAny>(&response.body, self.items, Some(field))
+                    .ok()
+                    .and_then(|(_, link)| link)
+            }
         };
-        self.read_ahead(session, &response.url, link)?;
-        Ok(Some(items))
+        self.read_ahead(session, &response.url, link)
     }
 
     /// The response for the current page: the one read ahead, or the first page's.
@@ -228,7 +233,7 @@ mod tests {
         .unwrap()
     }
 
-    #[derive(serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize)]
     struct Thing {
         id: u32,
     }
@@ -271,6 +276,42 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         drop(listing);
         tokio::time::sleep(Duration::from_millis(500)).await;
+        server.verify().await;
+    }
+
+    #[tokio::test]
+    async fn only_the_page_s_own_top_level_link_is_followed_and_a_bad_page_still_fails() {
+        let server = MockServer::start().await;
+        let uri = server.uri();
+        // An item that carries a next-link-like field of its own must not steer the listing.
+        let first = format!(
+            r#"{{"value": [{{"id": 1, "@odata.nextLink": "{uri}/v1.0/things?page=9"}}], "@odata.nextLink": "{uri}/v1.0/things?page=2"}}"#
+        );
+        // The second page names a next one but an item of it has the wrong shape.
+        let second = format!(
+            r#"{{"@odata.nextLink": "{uri}/v1.0/things?page=3", "value": [{{"id": "two"}}]}}"#
+        );
+        for (n, body, times) in [
+            ("1", first, 1),
+            ("2", second, 1),
+            ("9", "{}".to_string(), 0),
+        ] {
+            Mock::given(method("GET"))
+                .and(path("/v1.0/things"))
+                .and(query_param("page", n))
+                .respond_with(ResponseTemplate::new(200).set_body_string(body))
+                .expect(times)
+                .mount(&server)
+                .await;
+        }
+        let s = session(&server);
+        let mut listing = pages(&s);
+        let items = listing.next_as::<Thing>(&s).await.unwrap().unwrap();
+        assert_eq!(items.iter().map(|t| t.id).collect::<Vec<_>>(), [1]);
+        let err = listing.next_as::<Thing>(&s).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Malformed, "{err}");
+        assert!(err.to_string().contains("item 0"), "{err}");
+        drop(listing);
         server.verify().await;
     }
 }
