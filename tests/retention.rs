@@ -243,3 +243,57 @@ fn pruning_removes_old_history_and_keeps_the_current_inventory_and_recent_histor
         );
     }
 }
+
+/// A retention batch that starts while another connection holds SQLite's write lock (a scan in
+/// another process storing its inventory) waits for it, then deletes: it does not fail with
+/// "database is locked" because its read snapshot went stale under the other writer.
+#[test]
+fn a_pruning_batch_waits_for_a_writer_holding_the_sqlite_lock() {
+    use oauth_audit::store::retention::History;
+    use std::sync::mpsc;
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = TestDb::new(Backend::Sqlite);
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("contoso");
+    copy_dir(&fixture("entra/basic"), &export);
+    let file = write_config(dir.path(), &db.url, &[("contoso", "entra", &export)]);
+    let config = Config::load_with_env(Some(&file), Vec::new()).unwrap();
+    let store = db.store();
+    let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 2, 0, 0).unwrap();
+    let clock = Arc::new(TestClock(Mutex::new(t0)));
+    let report = rt
+        .block_on(run_scan(
+            &store,
+            &config,
+            clock,
+            Trigger::Cli,
+            config.tenants.clone(),
+        ))
+        .unwrap();
+    assert_eq!(report.status.as_str(), "succeeded", "{report:?}");
+    let events = count(&db, "SELECT COUNT(*) AS n FROM events");
+    assert!(events > 0);
+
+    // Another connection takes the write lock, writes, and commits only after the batch began.
+    let (locked_tx, locked) = mpsc::channel();
+    let url = db.url.clone();
+    let writer = std::thread::spawn(move || {
+        use diesel::connection::SimpleConnection;
+        let mut c = diesel::sqlite::SqliteConnection::establish(&url).unwrap();
+        c.batch_execute(
+            "PRAGMA busy_timeout = 30000; BEGIN IMMEDIATE; UPDATE tenants SET name = name;",
+        )
+        .unwrap();
+        locked_tx.send(()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        c.batch_execute("COMMIT;").unwrap();
+    });
+    locked.recv().unwrap();
+    let deleted = store
+        .prune_batch(History::Events, t0 + Duration::days(1), 1000)
+        .expect("the batch waits for the lock instead of failing");
+    writer.join().unwrap();
+    assert_eq!(deleted as i64, events);
+    assert_eq!(count(&db, "SELECT COUNT(*) AS n FROM events"), 0);
+}

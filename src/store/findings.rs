@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use super::schema::{
     app_versions, apps, credentials, findings, grants, risk_snapshots, suppressions, tenants,
 };
-use super::{DbConn, Store, StoreError, from_db, to_db};
-use crate::with_conn;
+use super::{Store, StoreError, from_db, to_db};
+use crate::{with_conn, with_write_transaction};
 
 /// Finding statuses (fixed values: the API returns them).
 pub mod status {
@@ -493,19 +493,7 @@ impl Store {
         &self,
         f: impl Fn(&mut dyn WriteEval) -> QueryResult<T>,
     ) -> Result<T, StoreError> {
-        match &mut self.conn()? {
-            DbConn::Sqlite(c) => {
-                let _turn = self
-                    .sqlite_apply
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                Ok(c.immediate_transaction(|c| f(c))?)
-            }
-            DbConn::Postgres(c) => {
-                let c: &mut diesel::pg::PgConnection = c;
-                Ok(c.transaction(|c| f(c))?)
-            }
-        }
+        Ok(with_write_transaction!(self, c => f(c))?)
     }
 
     /// Suppressions not deleted and not expired at `now`.
@@ -532,8 +520,8 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let now = to_db(now);
-        let mut conn = self.conn()?;
-        with_conn!(&mut conn, c => c.transaction(|c| {
+        // Read, then write: a write transaction from the start (see `with_write_transaction!`).
+        with_write_transaction!(self, c => {
             let current: Vec<SuppressionRow> = suppressions::table
                 .filter(suppressions::source.eq("config"))
                 .filter(suppressions::deleted_at.is_null())
@@ -561,7 +549,7 @@ impl Store {
                 }
             }
             diesel::QueryResult::Ok(())
-        }))?;
+        })?;
         Ok(())
     }
 }

@@ -21,8 +21,8 @@ use super::inventory_sql::{
 };
 use super::schema::{apps, grants};
 use super::tenants::TenantRow;
-use super::{DbConn, Store, StoreError, to_db};
-use crate::with_conn;
+use super::{Store, StoreError, to_db};
+use crate::{with_conn, with_write_transaction};
 
 /// A grant's identity in its tenant: 128 bits of SHA-256 over its natural key.
 pub type GrantDigest = [u8; 16];
@@ -197,19 +197,7 @@ impl Store {
         // The transaction first checks that no other scan stored this tenant since the
         // snapshot was taken (two processes scanning one tenant); SQLite takes the write lock
         // at BEGIN IMMEDIATE, PostgreSQL locks the tenant row.
-        match &mut self.conn()? {
-            DbConn::Sqlite(c) => {
-                let _turn = self
-                    .sqlite_apply
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                c.immediate_transaction(|c| Apply::new(c, snap, ctx).run(apps, grants))
-            }
-            DbConn::Postgres(c) => {
-                let c: &mut diesel::pg::PgConnection = c;
-                c.transaction(|c| Apply::new(c, snap, ctx).run(apps, grants))
-            }
-        }
+        with_write_transaction!(self, c => Apply::new(c, snap, ctx).run(apps, grants))
     }
 }
 

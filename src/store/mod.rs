@@ -52,9 +52,10 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: DbPool,
-    /// SQLite has one writer at a time: large inventory applies take turns here instead of
-    /// timing out on the database's busy handler.
-    sqlite_apply: std::sync::Arc<std::sync::Mutex<()>>,
+    /// SQLite has one writer at a time: this process's write transactions (inventory applies,
+    /// evaluation pages, retention batches) take turns here instead of timing out on the
+    /// database's busy handler.
+    sqlite_writer: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -69,7 +70,7 @@ impl Store {
     pub fn connect(url: &str, pool_size: u32) -> Result<Store, StoreError> {
         Ok(Store {
             pool: DbPool::open(url, pool_size)?,
-            sqlite_apply: Default::default(),
+            sqlite_writer: Default::default(),
         })
     }
 
@@ -79,6 +80,13 @@ impl Store {
 
     pub(crate) fn conn(&self) -> Result<DbConn, StoreError> {
         self.pool.get()
+    }
+
+    /// This process's turn to write to SQLite (see [`with_write_transaction!`](crate::with_write_transaction)).
+    pub(crate) fn sqlite_turn(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.sqlite_writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -22,7 +22,7 @@ use super::schema::{
     app_versions, apps, events, findings, risk_snapshots, scan_jobs, scan_tenants, scans, tenants,
 };
 use super::{Store, StoreError, to_db};
-use crate::with_conn;
+use crate::with_write_transaction;
 
 /// The kinds of history, in the order they are pruned (scans last: the others point at them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,8 +65,9 @@ impl Store {
         batch: i64,
     ) -> Result<usize, StoreError> {
         let cutoff = to_db(cutoff);
-        let mut conn = self.conn()?;
-        let n = with_conn!(&mut conn, c => c.transaction::<usize, diesel::result::Error, _>(|c| {
+        // A write transaction from the start: the batch reads the rows to go, then deletes them,
+        // and a scan writing in between must make it wait, not fail.
+        let n: usize = with_write_transaction!(self, c => {
             match what {
                 History::AppVersions => {
                     let ids: Vec<i64> = app_versions::table
@@ -150,10 +151,10 @@ impl Store {
                         .select(scans::id)
                         .load::<i64>(c)?;
                     n += diesel::delete(scans::table.filter(scans::id.eq_any(emptied))).execute(c)?;
-                    Ok(n)
+                    Ok::<usize, diesel::result::Error>(n)
                 }
             }
-        }))?;
+        })?;
         Ok(n)
     }
 }
