@@ -142,3 +142,60 @@ fn migrate_prepares_an_empty_database() {
         );
     }
 }
+
+/// On SQLite the bulk-write migration rewrites constraints in place (FAIL instead of ABORT,
+/// deferred foreign keys): the file stays sound and every constraint still holds, a foreign
+/// key at COMMIT, a NOT NULL at the statement.
+#[test]
+fn sqlite_constraints_hold_after_the_bulk_write_migration() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::new(support::Backend::Sqlite);
+    drop(db.store());
+    let mut c = diesel::sqlite::SqliteConnection::establish(&db.url).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let one = |c: &mut diesel::sqlite::SqliteConnection, sql: &str| -> String {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql).get_result::<Text>(c).unwrap().v
+    };
+    assert_eq!(
+        one(
+            &mut c,
+            "SELECT integrity_check AS v FROM pragma_integrity_check"
+        ),
+        "ok"
+    );
+    assert!(
+        one(
+            &mut c,
+            "SELECT sql AS v FROM sqlite_schema WHERE name = 'grants'"
+        )
+        .contains("REFERENCES apps (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED")
+    );
+
+    let grant = |app_id: i64, scopes: &str| {
+        format!(
+            "INSERT INTO grants (tenant_id, app_id, key_digest, principal_type, scopes, \
+             consent_type, kind, content_hash, first_seen) VALUES (1, {app_id}, x'00', 'user', \
+             {scopes}, 'user', 'delegated', x'00', '2026-01-01 00:00:00');"
+        )
+    };
+    // A grant of an app that does not exist: the insert passes, the COMMIT does not.
+    c.batch_execute("BEGIN;").unwrap();
+    c.batch_execute(&grant(999, "''")).unwrap();
+    let err = c.batch_execute("COMMIT;").unwrap_err();
+    assert!(err.to_string().contains("FOREIGN KEY"), "{err}");
+    c.batch_execute("ROLLBACK;").unwrap();
+    // A missing NOT NULL value fails the statement at once.
+    let err = c.batch_execute(&grant(999, "NULL")).unwrap_err();
+    assert!(err.to_string().contains("NOT NULL"), "{err}");
+    assert_eq!(
+        one(&mut c, "SELECT CAST(COUNT(*) AS TEXT) AS v FROM grants"),
+        "0"
+    );
+}

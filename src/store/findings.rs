@@ -214,7 +214,7 @@ pub struct NewSuppression {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = findings)]
+#[diesel(table_name = findings, treat_none_as_default_value = false)]
 pub(crate) struct FindingInsert<'a> {
     tenant_id: i64,
     app_id: Option<i64>,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::schema::{app_versions, apps, credentials, events, grants, tenants};
 
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = apps, treat_none_as_null = true)]
+#[diesel(table_name = apps, treat_none_as_default_value = false, treat_none_as_null = true)]
 pub struct AppRow<'a> {
     pub provider: &'a str,
     pub client_id: Option<&'a str>,
@@ -29,7 +29,7 @@ pub struct AppRow<'a> {
 
 /// A new app: its identity in the tenant and its first row.
 #[derive(Insertable)]
-#[diesel(table_name = apps)]
+#[diesel(table_name = apps, treat_none_as_default_value = false)]
 pub struct NewAppRow<'a> {
     pub tenant_id: i64,
     pub external_id: &'a str,
