@@ -5,7 +5,13 @@ use connectors::model::{InventoryItem, OAuthApp, TenantPolicy, canonical_json_in
 
 use super::spool::Spool;
 use crate::store::StoreError;
-use crate::store::inventory::{DiffSet, GrantDigest, Snapshot, grant_digest, grant_hash_of};
+use crate::store::inventory::{
+    DiffMap, DiffSet, GrantDigest, PrevGrant, Snapshot, grant_digest, grant_hash_of,
+};
+
+/// The stored grants of a snapshot, still being loaded while the first items are diffed.
+pub type PendingGrants =
+    std::sync::mpsc::Receiver<Result<DiffMap<GrantDigest, PrevGrant>, StoreError>>;
 
 /// The state of one tenant's diff.
 pub struct Differ {
@@ -19,6 +25,8 @@ pub struct Differ {
     pub duplicates: u64,
     new_apps: DiffSet<String>,
     new_grants: DiffSet<GrantDigest>,
+    /// Where the snapshot's grants arrive from, until the first grant (or the end) needs them.
+    pending_grants: Option<PendingGrants>,
     /// Reused for each item's canonical JSON.
     buf: Vec<u8>,
 }
@@ -35,14 +43,36 @@ impl Differ {
             duplicates: 0,
             new_apps: DiffSet::default(),
             new_grants: DiffSet::default(),
+            pending_grants: None,
             buf: Vec::new(),
         }
+    }
+
+    /// A differ whose snapshot's grants are still loading; they arrive on `grants` and are
+    /// waited for when the first grant comes in, or at [`Differ::finish`].
+    pub fn with_pending_grants(snapshot: Snapshot, grants: PendingGrants) -> Self {
+        Differ {
+            pending_grants: Some(grants),
+            ..Differ::new(snapshot)
+        }
+    }
+
+    /// Wait for the snapshot to be complete; call once the collection has ended.
+    pub fn finish(&mut self) -> Result<(), StoreError> {
+        let Some(pending) = self.pending_grants.take() else {
+            return Ok(());
+        };
+        self.snapshot.grants = pending.recv().map_err(|_| {
+            StoreError::Spool("the grant snapshot's loader ended without a result".into())
+        })??;
+        Ok(())
     }
 
     pub fn push(&mut self, item: InventoryItem) -> Result<(), StoreError> {
         match item {
             InventoryItem::App(app) => self.app(*app),
             InventoryItem::Grant(grant) => {
+                self.finish()?;
                 let digest = grant_digest(&grant);
                 let hash = grant_hash_of(&canonical_json_into(&grant, &mut self.buf));
                 let changed = match self.snapshot.grants.get_mut(&digest) {
@@ -95,5 +125,81 @@ impl Differ {
     fn duplicate(&mut self) -> Result<(), StoreError> {
         self.duplicates += 1;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::inventory::grant_hash;
+    use connectors::model::{ConsentType, Grant, GrantKind, Principal};
+
+    fn grant(id: &str) -> Grant {
+        Grant {
+            external_id: Some(id.to_string()),
+            app_external_id: "app-1".into(),
+            principal: Principal::Tenant,
+            resource: None,
+            scopes: vec!["User.Read".into()],
+            consent_type: ConsentType::Admin,
+            kind: GrantKind::Delegated,
+            created_at: None,
+            expires_at: None,
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn grants_are_diffed_against_the_snapshot_s_grants_once_they_arrive() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let mut differ = Differ::with_pending_grants(Snapshot::default(), rx);
+        let (stored, changed) = (grant("g-stored"), grant("g-changed"));
+        let mut map = DiffMap::default();
+        map.insert(
+            grant_digest(&stored),
+            PrevGrant {
+                id: 1,
+                hash: grant_hash(&stored),
+                removed: false,
+                seen: false,
+            },
+        );
+        map.insert(
+            grant_digest(&changed),
+            PrevGrant {
+                id: 2,
+                hash: [0; 16],
+                removed: false,
+                seen: false,
+            },
+        );
+        // Sent from another thread after the differ began, as the scan's loader does.
+        std::thread::spawn(move || tx.send(Ok(map)).unwrap());
+        for g in [stored, changed, grant("g-new")] {
+            differ.push(InventoryItem::Grant(g)).unwrap();
+        }
+        differ.finish().unwrap();
+        assert_eq!(differ.grants_seen, 3);
+        // Only the changed and the new grant are spooled; the stored one is marked seen.
+        assert_eq!(differ.spool.grant_count, 2);
+        assert!(differ.snapshot.grants.values().all(|g| g.seen));
+    }
+
+    #[test]
+    fn a_snapshot_that_fails_to_load_fails_the_diff() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let mut differ = Differ::with_pending_grants(Snapshot::default(), rx);
+        tx.send(Err(StoreError::Corrupt(
+            "grant 7 has a bad key or hash".into(),
+        )))
+        .unwrap();
+        let err = differ.push(InventoryItem::Grant(grant("g"))).unwrap_err();
+        assert!(err.to_string().contains("grant 7"), "{err}");
+
+        // A loader that ended without sending is an error too, not an empty snapshot.
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        drop(tx);
+        let mut differ = Differ::with_pending_grants(Snapshot::default(), rx);
+        assert!(differ.finish().is_err());
     }
 }

@@ -100,7 +100,7 @@ pub async fn run_tenant(
     let setup = blocking(move || {
         let row = store.ensure_tenant(&name, provider, source, now)?;
         let run = store.start_tenant_run(scan_id, row.id, now)?;
-        let snapshot = store.load_snapshot(&row)?;
+        let snapshot = store.load_app_snapshot(&row)?;
         Ok::<_, StoreError>((store, row, run, snapshot))
     })
     .await;
@@ -115,7 +115,16 @@ pub async fn run_tenant(
     };
 
     let collect_started = Instant::now();
-    let result = collect(&tenant, &collector, snapshot, timeout).await;
+    // The stored grants load while the connector starts (its first items are the apps).
+    let (grants_tx, grants_rx) = std::sync::mpsc::sync_channel(1);
+    let loader = store.clone();
+    let tenant_id = row.id;
+    tokio::task::spawn_blocking(move || {
+        // The differ may have given up already; then nobody needs the result.
+        let _ = grants_tx.send(loader.load_grant_snapshot(tenant_id));
+    });
+    let differ = Differ::with_pending_grants(snapshot, grants_rx);
+    let result = collect(&tenant, &collector, differ, timeout).await;
     let collected_in = collect_started.elapsed();
     let now = clock.now();
     let outcome = match result {
@@ -204,18 +213,18 @@ pub async fn run_tenant(
 async fn collect(
     tenant: &TenantConfig,
     collector: &CollectorConfig,
-    snapshot: crate::store::inventory::Snapshot,
+    mut differ: Differ,
     timeout: Duration,
 ) -> Result<(Differ, CollectSummary), TenantError> {
     let connector = connector_for(tenant, collector)?;
     let (mut sink, mut rx) = ItemSink::channel(CHANNEL_CAPACITY);
     let differ = tokio::task::spawn_blocking(move || {
-        let mut differ = Differ::new(snapshot);
         while let Some(batch) = rx.blocking_recv() {
             for item in batch {
                 differ.push(item)?;
             }
         }
+        differ.finish()?;
         Ok::<_, StoreError>(differ)
     });
     let collected = tokio::time::timeout(timeout, async {

@@ -141,6 +141,16 @@ pub mod event_kind {
 impl Store {
     /// Load the ids and hashes of a tenant's stored inventory, streaming the rows.
     pub fn load_snapshot(&self, tenant: &TenantRow) -> Result<Snapshot, StoreError> {
+        let mut snap = self.load_app_snapshot(tenant)?;
+        snap.grants = self.load_grant_snapshot(tenant.id)?;
+        Ok(snap)
+    }
+
+    /// The snapshot of a tenant's apps, its grants left empty: a scan loads those with
+    /// [`Store::load_grant_snapshot`] while the collection's first items (the apps) arrive.
+    /// Both parts come from after the tenant row was read, so a scan that stores the tenant
+    /// in between shows as a changed `last_success_scan_id` and the apply refuses the result.
+    pub fn load_app_snapshot(&self, tenant: &TenantRow) -> Result<Snapshot, StoreError> {
         let mut snap = Snapshot {
             tenant_id: tenant.id,
             baselined: tenant.baselined_at.is_some(),
@@ -148,13 +158,12 @@ impl Store {
             last_success_scan_id: tenant.last_success_scan_id,
             ..Snapshot::default()
         };
+        let started = std::time::Instant::now();
         let mut conn = self.conn()?;
         with_conn!(&mut conn, c => {
             // Sized up front: growing a map of a million entries rehashes it many times.
             let app_count: i64 = apps::table.filter(apps::tenant_id.eq(tenant.id)).count().get_result(c)?;
-            let grant_count: i64 = grants::table.filter(grants::tenant_id.eq(tenant.id)).count().get_result(c)?;
             snap.apps.reserve(usize::try_from(app_count).unwrap_or(0));
-            snap.grants.reserve(usize::try_from(grant_count).unwrap_or(0));
             let rows = apps::table
                 .filter(apps::tenant_id.eq(tenant.id))
                 .select((apps::id, apps::external_id, apps::content_hash, apps::version, apps::last_used_at, apps::removed_at.is_not_null()))
@@ -164,8 +173,30 @@ impl Store {
                 let hash = ContentHash::from_slice(&hash).ok_or_else(|| StoreError::Corrupt(format!("app {id} has a bad content hash")))?;
                 snap.apps.insert(external_id, PrevApp { id, hash, version, last_used_at, removed, seen: false });
             }
+            Ok::<_, StoreError>(())
+        })?;
+        tracing::debug!(
+            tenant_id = tenant.id,
+            apps = snap.apps.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "app snapshot loaded"
+        );
+        Ok(snap)
+    }
+
+    /// The ids and hashes of a tenant's stored grants (see [`Store::load_app_snapshot`]).
+    pub fn load_grant_snapshot(
+        &self,
+        tenant_id: i64,
+    ) -> Result<DiffMap<GrantDigest, PrevGrant>, StoreError> {
+        let started = std::time::Instant::now();
+        let mut grants = DiffMap::default();
+        let mut conn = self.conn()?;
+        with_conn!(&mut conn, c => {
+            let grant_count: i64 = grants::table.filter(grants::tenant_id.eq(tenant_id)).count().get_result(c)?;
+            grants.reserve(usize::try_from(grant_count).unwrap_or(0));
             let rows = grants::table
-                .filter(grants::tenant_id.eq(tenant.id))
+                .filter(grants::tenant_id.eq(tenant_id))
                 .select((grants::id, grants::key_digest, grants::content_hash, grants::removed_at.is_not_null()))
                 .load_iter::<(i64, Vec<u8>, Vec<u8>, bool), diesel::connection::DefaultLoadingMode>(c)?;
             for row in rows {
@@ -173,11 +204,17 @@ impl Store {
                 let (Ok(digest), Ok(hash)) = (<[u8; 16]>::try_from(digest.as_slice()), <[u8; 16]>::try_from(hash.as_slice())) else {
                     return Err(StoreError::Corrupt(format!("grant {id} has a bad key or hash")));
                 };
-                snap.grants.insert(digest, PrevGrant { id, hash, removed, seen: false });
+                grants.insert(digest, PrevGrant { id, hash, removed, seen: false });
             }
             Ok::<_, StoreError>(())
         })?;
-        Ok(snap)
+        tracing::debug!(
+            tenant_id,
+            grants = grants.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "grant snapshot loaded"
+        );
+        Ok(grants)
     }
 
     /// Apply a completed collection to the stored inventory, in one transaction: insert or
