@@ -106,14 +106,16 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // NORMAL sync is durable across application crashes in WAL mode (set once per file in
         // `DbPool::open`); foreign keys are off by default in SQLite. Temporary storage on
-        // FILE: a multi-row insert into a table with constraints keeps a statement journal,
-        // which SQLite holds in memory up to 64 KiB and then spills to an unlinked temp file;
-        // with MEMORY it grows in 1 KiB chunks allocated and freed per statement, which cost
-        // the findings writes of a 100,000-app tenant a fifth of their time (`benches/ingest`).
+        // FILE: the statement journals SQLite still keeps (a multi-row insert into a table with
+        // an expression index, a savepoint) stay in memory up to 64 KiB, then spill to an
+        // unlinked temp file; with MEMORY they grow in 1 KiB chunks allocated and freed per
+        // statement. Each connection caches up to 32 MiB of pages; the soft heap limit
+        // (process-wide) has SQLite hold fewer cached pages once all its connections together
+        // use 96 MiB, so a pool of eight does not grow to eight full caches.
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
              PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE; \
-             PRAGMA cache_size = -32768;"
+             PRAGMA cache_size = -32768; PRAGMA soft_heap_limit = 100663296;"
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
