@@ -32,7 +32,7 @@ pub struct Differ {
 }
 
 impl Differ {
-    pub fn new(snapshot: Snapshot) -> Self {
+    fn new(snapshot: Snapshot) -> Self {
         Differ {
             snapshot,
             spool: Spool::new(),
@@ -49,7 +49,7 @@ impl Differ {
     }
 
     /// A differ whose snapshot's grants are still loading; they arrive on `grants` and are
-    /// waited for when the first grant comes in, or at [`Differ::finish`].
+    /// waited for when the first grant comes in, or at [`Differ::wait_for_grants`].
     pub fn with_pending_grants(snapshot: Snapshot, grants: PendingGrants) -> Self {
         Differ {
             pending_grants: Some(grants),
@@ -57,8 +57,9 @@ impl Differ {
         }
     }
 
-    /// Wait for the snapshot to be complete; call once the collection has ended.
-    pub fn finish(&mut self) -> Result<(), StoreError> {
+    /// Wait for the snapshot's grants, if they are still loading. Called at the first grant,
+    /// and once the collection has ended (removals need every stored grant).
+    pub fn wait_for_grants(&mut self) -> Result<(), StoreError> {
         let Some(pending) = self.pending_grants.take() else {
             return Ok(());
         };
@@ -72,7 +73,7 @@ impl Differ {
         match item {
             InventoryItem::App(app) => self.app(*app),
             InventoryItem::Grant(grant) => {
-                self.finish()?;
+                self.wait_for_grants()?;
                 let digest = grant_digest(&grant);
                 let hash = grant_hash_of(&canonical_json_into(&grant, &mut self.buf));
                 let changed = match self.snapshot.grants.get_mut(&digest) {
@@ -178,7 +179,7 @@ mod tests {
         for g in [stored, changed, grant("g-new")] {
             differ.push(InventoryItem::Grant(g)).unwrap();
         }
-        differ.finish().unwrap();
+        differ.wait_for_grants().unwrap();
         assert_eq!(differ.grants_seen, 3);
         // Only the changed and the new grant are spooled; the stored one is marked seen.
         assert_eq!(differ.spool.grant_count, 2);
@@ -200,6 +201,6 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         drop(tx);
         let mut differ = Differ::with_pending_grants(Snapshot::default(), rx);
-        assert!(differ.finish().is_err());
+        assert!(differ.wait_for_grants().is_err());
     }
 }

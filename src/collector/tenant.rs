@@ -115,16 +115,7 @@ pub async fn run_tenant(
     };
 
     let collect_started = Instant::now();
-    // The stored grants load while the connector starts (its first items are the apps).
-    let (grants_tx, grants_rx) = std::sync::mpsc::sync_channel(1);
-    let loader = store.clone();
-    let tenant_id = row.id;
-    tokio::task::spawn_blocking(move || {
-        // The differ may have given up already; then nobody needs the result.
-        let _ = grants_tx.send(loader.load_grant_snapshot(tenant_id));
-    });
-    let differ = Differ::with_pending_grants(snapshot, grants_rx);
-    let result = collect(&tenant, &collector, differ, timeout).await;
+    let result = collect(&tenant, &collector, &store, snapshot, timeout).await;
     let collected_in = collect_started.elapsed();
     let now = clock.now();
     let outcome = match result {
@@ -213,10 +204,19 @@ pub async fn run_tenant(
 async fn collect(
     tenant: &TenantConfig,
     collector: &CollectorConfig,
-    mut differ: Differ,
+    store: &Store,
+    snapshot: crate::store::inventory::Snapshot,
     timeout: Duration,
 ) -> Result<(Differ, CollectSummary), TenantError> {
     let connector = connector_for(tenant, collector)?;
+    // The stored grants load while the connector starts (its first items are the apps).
+    let (grants_tx, grants_rx) = std::sync::mpsc::sync_channel(1);
+    let (loader, tenant_id) = (store.clone(), snapshot.tenant_id);
+    tokio::task::spawn_blocking(move || {
+        // The differ may have given up already; then nobody needs the result.
+        let _ = grants_tx.send(loader.load_grant_snapshot(tenant_id));
+    });
+    let mut differ = Differ::with_pending_grants(snapshot, grants_rx);
     let (mut sink, mut rx) = ItemSink::channel(CHANNEL_CAPACITY);
     let differ = tokio::task::spawn_blocking(move || {
         while let Some(batch) = rx.blocking_recv() {
@@ -224,7 +224,7 @@ async fn collect(
                 differ.push(item)?;
             }
         }
-        differ.finish()?;
+        differ.wait_for_grants()?;
         Ok::<_, StoreError>(differ)
     });
     let collected = tokio::time::timeout(timeout, async {
